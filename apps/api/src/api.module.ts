@@ -1,0 +1,29 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { platformModules } from '@iot/runtime';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeyGuard } from './common/api-key.guard';
+import { ErrorFilter } from './common/error.filter';
+import { API_CONFIG, type ApiConfig } from './config/api.env';
+import { DevicesController } from './devices/devices.controller';
+import { PlatformHealthController } from './health/platform-health.controller';
+import { ProductsController } from './products/products.controller';
+
+/** apps/api: the applications' HTTP API. No domain logic: every call is one request to a service. */
+@Module({})
+export class ApiModule {
+  static forRoot(config: ApiConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ...platformModules('api', config, { healthController: false }),
+      ],
+      controllers: [PlatformHealthController, ProductsController, DevicesController, ApiKeysController],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: ApiKeyGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { HttpStatus } from '@nestjs/common';
+import { ErrorCode } from '@iot/contracts';
+
+/** The one place domain error codes become HTTP statuses. */
+export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
+  [ErrorCode.VALIDATION_FAILED]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.UNAUTHORIZED]: HttpStatus.UNAUTHORIZED,
+  [ErrorCode.FORBIDDEN]: HttpStatus.FORBIDDEN,
+  [ErrorCode.PRODUCT_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.DEVICE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.PRODUCT_NOT_EMPTY]: HttpStatus.CONFLICT,
+  [ErrorCode.DEVICE_ALREADY_EXISTS]: HttpStatus.CONFLICT,
+  [ErrorCode.DEVICE_LIMIT_REACHED]: HttpStatus.CONFLICT,
+  [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
+};

@@ -1,0 +1,23 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_DB, type AuthDb } from '../database/database.module';
+import type { Device } from '../generated/prisma/client';
+
+@Injectable()
+export class TokenRepository {
+  constructor(@Inject(AUTH_DB) private readonly db: AuthDb) {}
+
+  async issue(iotId: string, tokenHash: string, expiresAt: Date): Promise<void> {
+    await this.db.$transaction([
+      // Expired tokens of this device are cleared as new ones are issued, so the table does not grow without bound.
+      this.db.deviceToken.deleteMany({ where: { iotId, expiresAt: { lt: new Date() } } }),
+      this.db.deviceToken.create({ data: { tokenHash, iotId, expiresAt } }),
+    ]);
+  }
+
+  /** The device a live token belongs to. */
+  async findDevice(iotId: string, tokenHash: string, now: Date): Promise<Device | undefined> {
+    const token = await this.db.deviceToken.findUnique({ where: { tokenHash }, include: { device: true } });
+    if (!token || token.iotId !== iotId || token.expiresAt <= now) return undefined;
+    return token.device;
+  }
+}

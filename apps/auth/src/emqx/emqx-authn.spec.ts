@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import type { MqttAuthenticateReply } from '@iot/contracts';
+import { CONNACK, deviceAclRules } from '@iot/protocol';
+import { emqxFixture } from '../../../../test/integration/emqx/emqx-test-kit';
+import { parseEmqxAuthnRequest, toEmqxAuthnReply } from './emqx-authn';
+
+const PK = 'a1B2c3D4e5';
+const DN = 'dev-0001';
+const CLIENT_ID = 'dev-0001|securemode=3,signmethod=hmacsha1,timestamp=1717000000000|';
+
+describe('parseEmqxAuthnRequest', () => {
+  it.each([
+    {
+      name: 'authn-request-post',
+      request: {
+        clientId: CLIENT_ID,
+        username: `${DN}&${PK}`,
+        password: 'fafd82a3d602b37fb0fa8b7892f24a477f851a14',
+        peerhost: '203.0.113.7',
+      },
+    },
+    {
+      name: 'authn-request-post-token',
+      request: {
+        clientId: 'any-client-id',
+        username: 'iot-7Hq2Lx9Rk3',
+        password: '6944e5bfb92e4d4ea3918d1eda3942f6',
+        peerhost: '203.0.113.7',
+      },
+    },
+    {
+      name: 'authn-request-post-no-credentials',
+      request: { clientId: 'anonymous-1', username: '', password: '', peerhost: '203.0.113.7' },
+    },
+  ])('$name', ({ name, request }) => {
+    expect(parseEmqxAuthnRequest(emqxFixture(name))).toEqual({ ok: true, request });
+  });
+
+  it('the GET variant: the same fields in the query string; no keepalive is ever set', () => {
+    const query = Object.fromEntries(new URLSearchParams(emqxFixture('authn-request-get').query as string));
+    const parsed = parseEmqxAuthnRequest(query);
+    expect(parsed).toEqual(parseEmqxAuthnRequest(emqxFixture('authn-request-post')));
+    expect(parsed.ok && 'keepalive' in parsed.request).toBe(false);
+  });
+
+  it('absent username/password/peerhost become "" / "" / unset', () => {
+    expect(parseEmqxAuthnRequest({ clientid: 'c', peerhost: '' })).toEqual({
+      ok: true,
+      request: { clientId: 'c', username: '', password: '' },
+    });
+  });
+
+  it.each([
+    ['no body', undefined, /clientid/],
+    ['no clientid', { username: 'u', password: 'p' }, /clientid/],
+    ['a repeated query key (array)', { clientid: 'c', username: ['a', 'b'] }, /username/],
+    ['a number', { clientid: 42 }, /clientid/],
+    ['not an object', 'clientid=c', /expected object/],
+  ])('rejects %s', (_case, input, error) => {
+    const parsed = parseEmqxAuthnRequest(input);
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.error).toMatch(error);
+  });
+});
+
+describe('toEmqxAuthnReply', () => {
+  const device = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3' };
+
+  it('allow: client_attrs name the device, the device rules become allows and end with deny-all', () => {
+    const acl = deviceAclRules(PK, DN);
+    const reply: MqttAuthenticateReply = { allowed: true, returnCode: CONNACK.accepted, device, acl };
+    const emqx = toEmqxAuthnReply(reply);
+    expect(emqx).toEqual({
+      result: 'allow',
+      is_superuser: false,
+      client_attrs: device,
+      acl: [
+        ...acl.map((r) => ({ permission: 'allow', action: r.action, topic: r.topic })),
+        { permission: 'deny', action: 'all', topic: '#' },
+      ],
+    });
+    // What EMQX accepts (§1.3, §2.1): client_attrs keys and string values, known actions, no placeholders.
+    if (emqx.result !== 'allow') throw new Error('unreachable');
+    for (const key of Object.keys(emqx.client_attrs)) expect(key).toMatch(/^[A-Za-z0-9]+[A-Za-z0-9-_]*$/);
+    for (const rule of emqx.acl) {
+      expect(['publish', 'subscribe', 'all']).toContain(rule.action);
+      expect(rule.topic).not.toContain('${');
+      expect(rule.topic.startsWith('eq ')).toBe(false);
+    }
+    expect(emqx.acl.at(-1)).toEqual({ permission: 'deny', action: 'all', topic: '#' });
+    expect(emqx.acl.some((r) => r.topic === `/sys/${PK}/${DN}/thing/#`)).toBe(true);
+  });
+
+  it.each([
+    ['bad credentials', CONNACK.badCredentials, 'signature mismatch'],
+    ['malformed clientId', CONNACK.identifierRejected, 'malformed clientId'],
+    ['bad token', CONNACK.serverUnavailable, 'invalid iotId or iotToken'],
+    ['disabled', CONNACK.notAuthorized, 'device disabled'],
+  ])('deny for %s, whatever the CONNACK code (EMQX answers 5 / 0x87)', (_case, returnCode, reason) => {
+    expect(toEmqxAuthnReply({ allowed: false, returnCode, reason, acl: [] })).toEqual({ result: 'deny' });
+  });
+
+  it('deny when an allow carries no device (never an allow without identity)', () => {
+    expect(toEmqxAuthnReply({ allowed: true, returnCode: 0, acl: [] })).toEqual({ result: 'deny' });
+  });
+});

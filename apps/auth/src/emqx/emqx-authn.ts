@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import type { AclRuleView, MqttAuthenticateReply, MqttAuthenticateRequest } from '@iot/contracts';
+
+// EMQX 5.8's HTTP authenticator (emqx-contract.md §1): the request it sends and the reply it reads.
+// Pure mapping, no I/O.
+//
+// The request carries no keepalive (EMQX renders no `${keepalive}` placeholder for authn, §1.2), so
+// the 30–1200 s keepalive check of protocol.md §1.3 cannot run here: AuthenticationService skips it
+// when `keepalive` is absent, and EMQX accepts any keepalive.
+
+/** One rule of the `acl` array EMQX ≥ 5.7.2 reads from an allow reply (§2.1). First match wins. */
+export interface EmqxAclRule {
+  permission: 'allow' | 'deny';
+  action: 'publish' | 'subscribe' | 'all';
+  topic: string;
+}
+
+export type EmqxAuthnReply =
+  | {
+      result: 'allow';
+      is_superuser: false;
+      client_attrs: { productKey: string; deviceName: string; iotId: string };
+      acl: EmqxAclRule[];
+    }
+  | { result: 'deny' };
+
+/** Never `ignore`: with one authenticator that is a denial anyway, and with more it would let a device past us. */
+export const EMQX_AUTHN_DENY: EmqxAuthnReply = { result: 'deny' };
+
+/** Closes the list: whatever the device rules do not allow is denied, whatever `no_match` says. */
+const DENY_EVERYTHING_ELSE: EmqxAclRule = { permission: 'deny', action: 'all', topic: '#' };
+
+// Every value EMQX renders is a string, "" when absent (§1.2); a repeated query key would be an array.
+const requestSchema = z.object({
+  clientid: z.string(),
+  username: z.string().default(''),
+  password: z.string().default(''),
+  peerhost: z.string().optional(),
+});
+
+export type EmqxAuthnParse = { ok: true; request: MqttAuthenticateRequest } | { ok: false; error: string };
+
+/** Reads EMQX's authn request: the POST JSON (or form) body, or the GET query string. */
+export function parseEmqxAuthnRequest(input: unknown): EmqxAuthnParse {
+  const parsed = requestSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    return {
+      ok: false,
+      error: parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    };
+  }
+  const { clientid, username, password, peerhost } = parsed.data;
+  return {
+    ok: true,
+    request: { clientId: clientid, username, password, ...(peerhost ? { peerhost } : {}) },
+  };
+}
+
+/**
+ * The reply EMQX reads. An allowed device gets its own topic rules followed by a deny-all, and
+ * `client_attrs` that name it in every rule-engine event (apps/bridge reads them back).
+ */
+export function toEmqxAuthnReply(reply: MqttAuthenticateReply): EmqxAuthnReply {
+  if (!reply.allowed || !reply.device) return EMQX_AUTHN_DENY;
+  const { productKey, deviceName, iotId } = reply.device;
+  return {
+    result: 'allow',
+    is_superuser: false,
+    client_attrs: { productKey, deviceName, iotId },
+    acl: [...reply.acl.map(allowRule), DENY_EVERYTHING_ELSE],
+  };
+}
+
+function allowRule(rule: AclRuleView): EmqxAclRule {
+  return { permission: 'allow', action: rule.action, topic: rule.topic };
+}

@@ -1,0 +1,49 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BridgeSignals, type ConnectionEvent } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
+import { DeviceRepository } from '../devices/device.repository';
+import { onConnected, onDisconnected } from './connection-status';
+
+/** Online/offline status from the brokers' connection events (protocol.md §1.8–1.9). */
+@Injectable()
+export class StatusService {
+  private readonly logger = new Logger(StatusService.name);
+
+  constructor(
+    @Inject(DeviceRepository) private readonly devices: DeviceRepository,
+    @Inject(Bus) private readonly bus: Bus,
+  ) {}
+
+  async connected(event: ConnectionEvent): Promise<void> {
+    const device = await this.devices.find(event.productKey, event.deviceName);
+    if (!device) return;
+    const decision = onConnected(recorded(device), event);
+    if (!decision.apply) return;
+    if (decision.kickClientId) {
+      this.logger.warn(
+        `${event.productKey}/${event.deviceName}: new connection ${event.clientId} replaces ${decision.kickClientId} (same credentials)`,
+      );
+      this.bus.emit(BridgeSignals.kick, {
+        productKey: event.productKey,
+        deviceName: event.deviceName,
+        clientId: decision.kickClientId,
+        reason: 'replaced',
+      });
+    }
+    await this.devices.recordConnected(device.iotId, event);
+  }
+
+  async disconnected(event: ConnectionEvent): Promise<void> {
+    const device = await this.devices.find(event.productKey, event.deviceName);
+    if (!device || !onDisconnected(recorded(device), event)) return;
+    await this.devices.recordDisconnected(device.iotId, event);
+  }
+}
+
+function recorded(device: { status: 'inactive' | 'online' | 'offline'; clientId: string | null; connectedAt: bigint | null }) {
+  return {
+    status: device.status,
+    clientId: device.clientId,
+    connectedAt: device.connectedAt === null ? null : Number(device.connectedAt),
+  };
+}

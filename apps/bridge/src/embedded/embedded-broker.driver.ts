@@ -1,0 +1,281 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Subscription } from 'aedes';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Counter } from 'prom-client';
+import { AuthRpc, type DownlinkReply, type DownlinkRequest, type KickRequest } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
+import { CONNACK, isPublishAllowed, isSubscribeAllowed, parseDeviceTopic, topicMatchesFilter } from '@iot/protocol';
+import { HealthRegistry } from '@iot/runtime';
+import type { BrokerDriver } from '../broker/broker-driver';
+import { BRIDGE_CONFIG, type BridgeConfig } from '../config/bridge.env';
+import { DeviceEdgeService } from '../edge/device-edge.service';
+import { DeviceSessions } from './device-sessions';
+import { listen, type Listeners } from './listeners';
+
+/** Denied publishes are rerouted here and die: no device may subscribe to it, and `#` never matches `$`. */
+const DENIED_TOPIC = '$iot/denied';
+/** Alibaba's clientIds carry their `|securemode=…|` extension; Aedes's default limit is 23 characters. */
+const MAX_CLIENT_ID_LENGTH = 512;
+
+/** Aedes members that its type declarations leave out. */
+interface AedesInternals {
+  clients: Record<string, Client & { subscriptions: Record<string, unknown> }>;
+  persistence: {
+    cleanSubscriptions(client: Client): Promise<unknown>;
+    subscriptionsByTopic(topic: string): Promise<unknown[]>;
+  };
+}
+
+interface PendingConnect {
+  keepalive: number;
+  clean: boolean;
+}
+
+/**
+ * The embedded broker (Aedes): MQTT 3.1.1 over TCP and WebSocket with persistent sessions, every CONNECT
+ * authenticated by apps/auth, every PUBLISH and SUBSCRIBE checked against the device's topic ACL.
+ * Denied subscriptions get SUBACK 0x80 and denied publishes are dropped (and counted); the connection stays up.
+ */
+@Injectable()
+export class EmbeddedBrokerDriver implements BrokerDriver {
+  private readonly logger = new Logger(EmbeddedBrokerDriver.name);
+  private readonly sessions = new DeviceSessions<Client>();
+  private readonly pending = new WeakMap<Client, PendingConnect>();
+  private readonly denied: Counter<'action'>;
+  private broker?: Aedes;
+  private listeners?: Listeners;
+
+  constructor(
+    @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
+    @Inject(Bus) private readonly bus: Bus,
+    @Inject(DeviceEdgeService) private readonly edge: DeviceEdgeService,
+    @Inject(HealthRegistry) health: HealthRegistry,
+  ) {
+    this.denied = new Counter({
+      name: 'bridge_acl_denied_total',
+      help: 'PUBLISH and SUBSCRIBE requests refused by the per-device topic ACL',
+      labelNames: ['action'],
+      registers: [health.metrics],
+    });
+    health.register('mqtt', () => this.isReady());
+  }
+
+  /** The bound TCP and WebSocket ports (useful when configured as 0). */
+  get ports(): { mqtt: number; ws: number } {
+    const address = (server: { address(): unknown }) => (server.address() as { port: number } | null)?.port ?? 0;
+    return { mqtt: this.listeners ? address(this.listeners.tcp) : 0, ws: this.listeners ? address(this.listeners.ws) : 0 };
+  }
+
+  async start(): Promise<void> {
+    const broker = await Aedes.createBroker({
+      maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+      preConnect: (client, packet, done) => {
+        this.pending.set(client, { keepalive: packet.keepalive ?? 0, clean: packet.clean !== false });
+        done(null, true);
+      },
+      authenticate: (client, username, password, done) => {
+        this.authenticate(client, username, password).then(
+          (error) => (error ? done(error, false) : done(null, true)),
+          (error: unknown) => done(authError(CONNACK.serverUnavailable, String(error)), false),
+        );
+      },
+      authorizePublish: (client, packet, done) => {
+        this.authorizePublish(client, packet);
+        done(null);
+      },
+      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
+      published: (packet, client, done) => {
+        this.forwardUplink(packet, client).then(
+          () => done(null),
+          (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
+        );
+      },
+    });
+    broker.on('clientReady', (client) => this.onReady(client));
+    broker.on('clientDisconnect', (client) => this.onDisconnect(client));
+    broker.on('keepaliveTimeout', (client) => this.markClosing(client, 'keepalive_timeout'));
+    this.broker = broker;
+    this.listeners = await listen(this.config.MQTT_HOST, this.config.MQTT_PORT, this.config.MQTT_WS_PORT, (stream, req) =>
+      this.handle(broker, stream, req),
+    );
+    this.logger.log(`embedded MQTT broker on tcp ${this.ports.mqtt}, ws ${this.ports.ws}`);
+  }
+
+  async stop(): Promise<void> {
+    await this.listeners?.close();
+    await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
+  }
+
+  isReady(): boolean {
+    return this.broker !== undefined && !this.broker.closed && this.listeners !== undefined;
+  }
+
+  async publish(request: DownlinkRequest): Promise<DownlinkReply> {
+    const broker = this.requireBroker();
+    const delivered = await this.hasSubscriber(request.topic);
+    await new Promise<void>((resolve, reject) =>
+      broker.publish(
+        {
+          cmd: 'publish',
+          topic: request.topic,
+          payload: Buffer.from(request.payload, 'base64'),
+          qos: request.qos,
+          retain: false,
+          dup: false,
+        },
+        (error) => (error ? reject(error) : resolve()),
+      ),
+    );
+    return { delivered };
+  }
+
+  async kick(request: KickRequest): Promise<void> {
+    const broker = this.requireBroker();
+    const clients = this.sessions
+      .clientsOf(request.productKey, request.deviceName)
+      .filter((c) => request.clientId === undefined || c.id === request.clientId);
+    for (const client of clients) {
+      this.markClosing(client, 'kicked');
+      // A disabled or deleted device loses its persistent session too; a replaced connection keeps it.
+      if (request.reason !== 'replaced' && !client.clean) await internals(broker).persistence.cleanSubscriptions(client);
+      client.close();
+    }
+    if (clients.length) this.logger.log(`kicked ${clients.length} connection(s) of ${request.productKey}/${request.deviceName} (${request.reason})`);
+  }
+
+  private handle(broker: Aedes, stream: Duplex, request?: IncomingMessage): void {
+    broker.handle(stream, request);
+  }
+
+  private async authenticate(client: Client, username?: string, password?: Buffer): Promise<AuthenticateError | undefined> {
+    const pending = this.pending.get(client);
+    const peerhost = peerOf(client);
+    let reply;
+    try {
+      reply = await this.bus.request(
+        AuthRpc.mqttAuthenticate,
+        { clientId: client.id, username: username ?? '', password: password?.toString('utf8') ?? '', peerhost, keepalive: pending?.keepalive },
+        { timeoutMs: this.config.AUTH_TIMEOUT_MS },
+      );
+    } catch (error) {
+      this.logger.warn(`authentication unavailable, refusing ${client.id}: ${String(error)}`);
+      return authError(CONNACK.serverUnavailable, 'authentication unavailable');
+    }
+    if (!reply.allowed || !reply.device) return authError(reply.returnCode, reply.reason ?? 'refused');
+    this.sessions.add(client, {
+      productKey: reply.device.productKey,
+      deviceName: reply.device.deviceName,
+      acl: reply.acl,
+      connectedAt: this.sessions.nextConnectedAt(),
+      peerhost,
+      keepalive: pending?.keepalive ?? 0,
+      clean: pending?.clean ?? true,
+    });
+    return undefined;
+  }
+
+  private authorizePublish(client: Client | null, packet: PublishPacket): void {
+    if (!client) return; // published by the platform itself
+    const session = this.sessions.get(client);
+    if (session && isPublishAllowed(session.acl, packet.topic)) return;
+    this.denied.inc({ action: 'publish' });
+    this.logger.debug(`dropping ${client.id}'s publish to ${packet.topic}: outside its ACL`);
+    packet.topic = DENIED_TOPIC;
+    packet.retain = false;
+  }
+
+  private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
+    const session = this.sessions.get(client);
+    if (!session || !isSubscribeAllowed(session.acl, subscription.topic)) {
+      this.denied.inc({ action: 'subscribe' });
+      return null; // SUBACK 0x80 for this filter
+    }
+    // protocol.md §0.3: QoS 2 is served as QoS 1.
+    return subscription.qos > 1 ? { ...subscription, qos: 1 } : subscription;
+  }
+
+  private async forwardUplink(packet: PublishPacket, client: Client | null): Promise<void> {
+    if (!client || packet.topic.startsWith('$')) return;
+    const session = this.sessions.get(client);
+    if (!session) return;
+    await this.edge.uplink({
+      clientId: client.id,
+      topic: packet.topic,
+      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      qos: packet.qos,
+      receivedAt: Date.now(),
+      peerhost: session.peerhost,
+    });
+  }
+
+  private onReady(client: Client): void {
+    const session = this.sessions.get(client);
+    if (!session) return;
+    this.edge
+      .connected({
+        type: 'connected',
+        productKey: session.productKey,
+        deviceName: session.deviceName,
+        clientId: client.id,
+        connectedAt: session.connectedAt,
+        at: Date.now(),
+        peerhost: session.peerhost,
+        keepalive: session.keepalive,
+        cleanSession: session.clean,
+      })
+      .catch((error: unknown) => this.logger.error(`connect event of ${client.id} not stored: ${String(error)}`));
+  }
+
+  private onDisconnect(client: Client): void {
+    const session = this.sessions.remove(client);
+    if (!session) return;
+    this.edge
+      .disconnected({
+        type: 'disconnected',
+        productKey: session.productKey,
+        deviceName: session.deviceName,
+        clientId: client.id,
+        connectedAt: session.connectedAt,
+        at: Date.now(),
+        peerhost: session.peerhost,
+        reason: session.closeReason ?? 'tcp_closed',
+      })
+      .catch((error: unknown) => this.logger.error(`disconnect event of ${client.id} not stored: ${String(error)}`));
+  }
+
+  private markClosing(client: Client, reason: string): void {
+    const session = this.sessions.get(client);
+    if (session) session.closeReason ??= reason;
+  }
+
+  /** Whether a connected client or a stored persistent session subscribes to the topic. */
+  private async hasSubscriber(topic: string): Promise<boolean> {
+    const broker = this.requireBroker();
+    const device = parseDeviceTopic(topic);
+    const candidates = device ? this.sessions.clientsOf(device.productKey, device.deviceName) : Object.values(internals(broker).clients);
+    const online = candidates.some((c) =>
+      Object.keys((c as Client & { subscriptions: Record<string, unknown> }).subscriptions).some((filter) => topicMatchesFilter(topic, filter)),
+    );
+    if (online) return true;
+    const stored = await internals(broker).persistence.subscriptionsByTopic(topic);
+    return stored.length > 0;
+  }
+
+  private requireBroker(): Aedes {
+    if (!this.broker) throw new Error('embedded broker not started');
+    return this.broker;
+  }
+}
+
+const internals = (broker: Aedes) => broker as unknown as AedesInternals;
+
+function authError(returnCode: number, message: string): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+function peerOf(client: Client): string | undefined {
+  const socket = client.req?.socket ?? (client.conn as { remoteAddress?: string });
+  const address = (socket as { remoteAddress?: string }).remoteAddress;
+  return address?.replace(/^::ffff:/, '');
+}

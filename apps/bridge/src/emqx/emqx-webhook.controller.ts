@@ -1,0 +1,110 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  HttpStatus,
+  Inject,
+  Logger,
+  Post,
+  ServiceUnavailableException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { Counter } from 'prom-client';
+import { HealthRegistry } from '@iot/runtime';
+import { DeviceEdgeService } from '../edge/device-edge.service';
+import { mapEmqxEvent } from './emqx-events';
+
+/** The shared secret EMQX sends in `x-emqx-secret` (its connector's `headers`). */
+export const EMQX_WEBHOOK_SECRET = Symbol('EMQX_WEBHOOK_SECRET');
+
+type Outcome = 'publish' | 'connected' | 'disconnected' | 'ignored' | 'invalid' | 'unauthorized' | 'failed';
+
+/**
+ * `POST /emqx/events`: the rule-engine webhook of EMQX (emqx-contract.md §3). Answers 204 only once
+ * the event is stored in JetStream, 503 when it could not be (EMQX retries 503 until the action's
+ * `request_ttl`), 400 for a malformed body (EMQX drops it), 401 for a wrong secret.
+ * A redelivered publish carries the same EMQX `id`, which JetStream dedupes as the message id.
+ */
+@Controller('emqx')
+export class EmqxWebhookController {
+  private readonly logger = new Logger(EmqxWebhookController.name);
+  private readonly secretDigest?: Buffer;
+  private readonly outcomes: Counter<'outcome'>;
+
+  constructor(
+    @Inject(DeviceEdgeService) private readonly edge: DeviceEdgeService,
+    @Inject(EMQX_WEBHOOK_SECRET) secret: string,
+    @Inject(HealthRegistry) health: HealthRegistry,
+  ) {
+    // An empty secret would let anyone who reaches the port inject device traffic: refuse all instead.
+    if (secret === '') this.logger.error('EMQX webhook secret is empty: every /emqx/events call will get 401');
+    else this.secretDigest = digest(secret);
+    this.outcomes = new Counter({
+      name: 'bridge_emqx_webhook_events_total',
+      help: 'EMQX webhook calls to /emqx/events, by outcome',
+      labelNames: ['outcome'],
+      registers: [health.metrics],
+    });
+  }
+
+  @Post('events')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async events(@Headers('x-emqx-secret') secret: string | undefined, @Body() body: unknown): Promise<void> {
+    if (!this.secretMatches(secret)) {
+      this.count('unauthorized');
+      throw new UnauthorizedException('missing or wrong x-emqx-secret');
+    }
+    const mapped = mapEmqxEvent(body);
+    switch (mapped.kind) {
+      case 'invalid':
+        this.count('invalid');
+        this.logger.warn(`malformed EMQX event dropped: ${mapped.error}`);
+        throw new BadRequestException(mapped.error);
+      case 'ignored':
+        this.count('ignored');
+        this.logger.debug(`EMQX event ignored: ${mapped.reason}`);
+        return;
+      case 'publish':
+        await this.store('publish', () => this.edge.uplink(mapped.publish));
+        return;
+      case 'connected':
+        await this.store('connected', () => this.edge.connected(mapped.event));
+        return;
+      case 'disconnected':
+        await this.store('disconnected', () => this.edge.disconnected(mapped.event));
+        return;
+    }
+  }
+
+  private async store(outcome: Outcome, put: () => Promise<unknown>): Promise<void> {
+    try {
+      await put();
+    } catch (error) {
+      this.count('failed');
+      this.logger.warn(`could not store EMQX ${outcome} event, answering 503: ${errorText(error)}`);
+      throw new ServiceUnavailableException('the event could not be stored; retry');
+    }
+    this.count(outcome);
+  }
+
+  private secretMatches(provided: string | undefined): boolean {
+    if (this.secretDigest === undefined || provided === undefined) return false;
+    return timingSafeEqual(this.secretDigest, digest(provided));
+  }
+
+  private count(outcome: Outcome): void {
+    this.outcomes.inc({ outcome });
+  }
+}
+
+// Comparing fixed-length digests keeps the comparison constant-time whatever the lengths.
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,143 @@
+import { rpc } from './bus';
+
+export type NodeType = 'device' | 'gateway';
+export type DeviceStatus = 'inactive' | 'online' | 'offline';
+
+export interface ProductView {
+  productKey: string;
+  name: string;
+  nodeType: NodeType;
+  dynamicRegistration: boolean;
+  createdAt: string;
+}
+
+/** Returned once, on creation: the only time the ProductSecret leaves apps/auth through the API. */
+export interface ProductCreated extends ProductView {
+  productSecret: string;
+}
+
+export interface DeviceView {
+  productKey: string;
+  deviceName: string;
+  iotId: string;
+  status: DeviceStatus;
+  disabled: boolean;
+  createdAt: string;
+  activatedAt: string | null;
+  lastOnlineAt: string | null;
+  ip: string | null;
+  firmwareVersion: string | null;
+}
+
+/** Returned once, on creation: the only time the DeviceSecret leaves apps/auth through the API. */
+export interface DeviceCreated extends DeviceView {
+  deviceSecret: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
+export interface CreateProductRequest {
+  name: string;
+  nodeType?: NodeType;
+  dynamicRegistration?: boolean;
+}
+export interface ProductRef {
+  productKey: string;
+}
+export interface UpdateProductRequest extends ProductRef {
+  name?: string;
+  dynamicRegistration?: boolean;
+}
+export interface DeviceRef {
+  productKey: string;
+  deviceName: string;
+}
+export interface CreateDeviceRequest extends ProductRef {
+  deviceName?: string;
+}
+export interface ListDevicesRequest extends ProductRef {
+  page: number;
+  pageSize: number;
+  status?: DeviceStatus;
+}
+export interface SetDeviceDisabledRequest extends DeviceRef {
+  disabled: boolean;
+}
+
+/** One allow rule of a device's topic ACL (the same list EMQX receives in the authn reply). */
+export interface AclRuleView {
+  action: 'publish' | 'subscribe' | 'all';
+  topic: string;
+}
+
+/** A broker asks whether a CONNECT may proceed. Values are the raw CONNECT fields. */
+export interface MqttAuthenticateRequest {
+  clientId: string;
+  username: string;
+  password: string;
+  peerhost?: string;
+  /** Seconds, when the broker knows it (the embedded broker does; EMQX's authn call does not carry it). */
+  keepalive?: number;
+}
+
+export interface MqttAuthenticateReply {
+  allowed: boolean;
+  /** MQTT 3.1.1 CONNACK return code (protocol.md §1.3). */
+  returnCode: number;
+  reason?: string;
+  device?: { productKey: string; deviceName: string; iotId: string };
+  acl: AclRuleView[];
+}
+
+/** The device HTTP channel's form or JSON fields, forwarded verbatim. */
+export interface DeviceHttpRequest {
+  params: Record<string, string>;
+  peerhost?: string;
+}
+
+/** Alibaba's device HTTP reply body: `{code, message, data?}` (code 200 on success). */
+export interface DeviceHttpReply {
+  code: number;
+  message: string;
+  data?: Record<string, unknown>;
+}
+
+export interface VerifyApiKeyRequest {
+  key: string;
+}
+export interface VerifyApiKeyReply {
+  valid: boolean;
+  name?: string;
+}
+export interface CreateApiKeyRequest {
+  name: string;
+}
+export interface ApiKeyCreated {
+  id: string;
+  name: string;
+  /** The key itself, returned once; only its hash is stored. */
+  key: string;
+  createdAt: string;
+}
+
+export const AuthRpc = {
+  createProduct: rpc<CreateProductRequest, ProductCreated>('auth.v1.product.create'),
+  getProduct: rpc<ProductRef, ProductView>('auth.v1.product.get'),
+  updateProduct: rpc<UpdateProductRequest, ProductView>('auth.v1.product.update'),
+  deleteProduct: rpc<ProductRef, { deleted: true }>('auth.v1.product.delete'),
+  createDevice: rpc<CreateDeviceRequest, DeviceCreated>('auth.v1.device.create'),
+  getDevice: rpc<DeviceRef, DeviceView>('auth.v1.device.get'),
+  listDevices: rpc<ListDevicesRequest, Page<DeviceView>>('auth.v1.device.list'),
+  deleteDevice: rpc<DeviceRef, { deleted: true }>('auth.v1.device.delete'),
+  setDeviceDisabled: rpc<SetDeviceDisabledRequest, DeviceView>('auth.v1.device.set-disabled'),
+  mqttAuthenticate: rpc<MqttAuthenticateRequest, MqttAuthenticateReply>('auth.v1.mqtt.authenticate'),
+  httpDeviceNameAuth: rpc<DeviceHttpRequest, DeviceHttpReply>('auth.v1.http.devicename'),
+  httpRegisterDevice: rpc<DeviceHttpRequest, DeviceHttpReply>('auth.v1.http.register'),
+  verifyApiKey: rpc<VerifyApiKeyRequest, VerifyApiKeyReply>('auth.v1.apikey.verify'),
+  createApiKey: rpc<CreateApiKeyRequest, ApiKeyCreated>('auth.v1.apikey.create'),
+} as const;

@@ -1,0 +1,92 @@
+import { event, rpc, signal, type StreamSpec } from './bus';
+
+/** Everything devices publish, classified by topic family. Kept a week so a service that was down catches up. */
+export const UPLINK_STREAM: StreamSpec = {
+  name: 'DEVICE_UPLINK',
+  subjects: ['uplink.v1.>'],
+  maxAgeSeconds: 7 * 24 * 3600,
+  duplicateWindowSeconds: 120,
+};
+
+/** Connect and disconnect events from whichever broker is in front. */
+export const CONNECTION_STREAM: StreamSpec = {
+  name: 'DEVICE_CONNECTIONS',
+  subjects: ['connection.v1.>'],
+  maxAgeSeconds: 7 * 24 * 3600,
+  duplicateWindowSeconds: 120,
+};
+
+export type UplinkFamily = 'shadow' | 'thing' | 'rrpc' | 'ota' | 'session' | 'custom';
+
+/** A device message as the bridge received it. */
+export interface UplinkMessage {
+  /** Broker message id (EMQX) or one minted by the embedded broker; JetStream dedupes on it. */
+  messageId: string;
+  productKey: string;
+  deviceName: string;
+  family: UplinkFamily;
+  topic: string;
+  /** Raw payload, base64. */
+  payload: string;
+  qos: 0 | 1 | 2;
+  clientId: string;
+  receivedAt: number;
+  peerhost?: string;
+}
+
+export interface ConnectionEvent {
+  type: 'connected' | 'disconnected';
+  productKey: string;
+  deviceName: string;
+  clientId: string;
+  /** Epoch ms at which the connection this event belongs to was established; orders reconnects. */
+  connectedAt: number;
+  /** Epoch ms of the event itself. */
+  at: number;
+  peerhost?: string;
+  keepalive?: number;
+  cleanSession?: boolean;
+  /** Disconnect reason, in EMQX's vocabulary (normal, tcp_closed, keepalive_timeout, kicked, takenover...). */
+  reason?: string;
+}
+
+export const DeviceEvents = {
+  uplink: event<UplinkMessage, [family: UplinkFamily, productKey: string, deviceName: string]>(
+    UPLINK_STREAM,
+    'uplink.v1',
+    3,
+  ),
+  /** One contract for both kinds, so a single consumer sees a device's connects and disconnects in order. */
+  connection: event<ConnectionEvent, [type: ConnectionEvent['type'], productKey: string, deviceName: string]>(
+    CONNECTION_STREAM,
+    'connection.v1',
+    3,
+  ),
+} as const;
+
+export interface DownlinkRequest {
+  topic: string;
+  /** Payload, base64. */
+  payload: string;
+  qos: 0 | 1;
+}
+export interface DownlinkReply {
+  /** Whether at least one subscriber (online, or a persistent session) received the message. */
+  delivered: boolean;
+}
+
+export interface KickRequest {
+  productKey: string;
+  deviceName: string;
+  /** Only this connection; every connection of the device when absent. */
+  clientId?: string;
+  reason: 'disabled' | 'deleted' | 'replaced';
+}
+
+export const BridgeRpc = {
+  publish: rpc<DownlinkRequest, DownlinkReply>('bridge.v1.downlink.publish'),
+} as const;
+
+export const BridgeSignals = {
+  kick: signal<KickRequest>('bridge.v1.client.kick'),
+} as const;

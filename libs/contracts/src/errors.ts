@@ -1,0 +1,34 @@
+/**
+ * Stable error codes shared by every service. Only apps/api maps them to HTTP statuses
+ * (apps/api/src/common/error-status.ts); device-facing errors use the protocol's own codes instead.
+ */
+export const ErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  PRODUCT_NOT_FOUND: 'PRODUCT_NOT_FOUND',
+  PRODUCT_NOT_EMPTY: 'PRODUCT_NOT_EMPTY',
+  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  DEVICE_ALREADY_EXISTS: 'DEVICE_ALREADY_EXISTS',
+  DEVICE_LIMIT_REACHED: 'DEVICE_LIMIT_REACHED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** A failure a caller can act on: thrown by services, carried across NATS, mapped to HTTP by apps/api. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** Wire shape of every RPC reply, so errors survive the hop between processes. */
+export type RpcReply<T> =
+  | { ok: true; data: T }
+  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };

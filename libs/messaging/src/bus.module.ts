@@ -1,0 +1,46 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { connect } from '@nats-io/transport-node';
+import { Bus } from './bus';
+
+export interface BusOptions {
+  servers: string;
+  /** Prefix of every subject and stream; empty in production. */
+  namespace: string;
+  /** Connection name shown by the NATS server (the app's name). */
+  name: string;
+}
+
+export const BUS_OPTIONS = Symbol('BUS_OPTIONS');
+
+/** Provides one {@link Bus} per app, connected before the app starts and drained when it stops. */
+@Global()
+@Module({})
+export class BusModule implements OnApplicationShutdown {
+  constructor(@Inject(Bus) private readonly bus: Bus) {}
+
+  static forRoot(options: BusOptions): DynamicModule {
+    return {
+      module: BusModule,
+      providers: [
+        { provide: BUS_OPTIONS, useValue: options },
+        {
+          provide: Bus,
+          useFactory: async () => {
+            const connection = await connect({
+              servers: options.servers.split(','),
+              name: options.name,
+              maxReconnectAttempts: -1,
+              reconnectTimeWait: 500,
+            });
+            return new Bus(connection, options.namespace);
+          },
+        },
+      ],
+      exports: [Bus],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.bus.close();
+  }
+}

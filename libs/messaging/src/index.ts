@@ -1,0 +1,2 @@
+export { Bus, encode, decode, type ConsumeOptions, type EventMeta, type RequestOptions } from './bus';
+export { BusModule, BUS_OPTIONS, type BusOptions } from './bus.module';

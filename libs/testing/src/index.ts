@@ -1,0 +1,4 @@
+export { waitFor } from './wait-for';
+export { freePort } from './ports';
+export { ApiClient } from './api-client';
+export { signedConnectOptions, connectMqtt, connectDevice, type DeviceIdentity, type ConnectOutcome } from './device-client';

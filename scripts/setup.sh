@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Prepares this machine to run the platform: Node dependencies, PostgreSQL and NATS (JetStream) running,
+# the build in dist/, the database created and migrated. Idempotent; every other script starts here.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/iot}"
+NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
+export DATABASE_URL NATS_URL
+
+log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_postgres() {
+  local host port
+  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$DATABASE_URL")
+  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||5432)' "$DATABASE_URL")
+  port_open "$host" "$port" && return
+  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "PostgreSQL at $host:$port is not reachable"; exit 1; }
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    log "installing PostgreSQL from Debian"
+    apt_install postgresql
+    # A fresh Debian cluster asks for passwords over TCP; the one-machine platform connects as postgres locally.
+    for hba in /etc/postgresql/*/main/pg_hba.conf; do
+      sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+    done
+  fi
+  log "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
+  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
+  log "PostgreSQL did not start"; exit 1
+}
+
+ensure_nats() {
+  local host port
+  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "${NATS_URL%%,*}")
+  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||4222)' "${NATS_URL%%,*}")
+  port_open "$host" "$port" && return
+  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "NATS at $host:$port is not reachable"; exit 1; }
+  command -v nats-server >/dev/null || { log "installing NATS from Debian"; apt_install nats-server; }
+  log "starting NATS with JetStream"
+  mkdir -p /var/lib/nats-server
+  start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- \
+    -a 127.0.0.1 -p "$port" -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
+  log "NATS did not start"; exit 1
+}
+
+ensure_node_modules() {
+  # Reinstall when the lockfile changed since the last install.
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing Node dependencies"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+ensure_node_modules
+ensure_postgres
+ensure_nats
+bash scripts/build.sh
+node dist/scripts/db.js ensure-database
+node dist/scripts/db.js migrate
