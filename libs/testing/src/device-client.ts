@@ -54,3 +54,15 @@ export async function connectDevice(url: string, options: IClientOptions): Promi
   if (!outcome.ok) throw new Error(`CONNECT refused (${outcome.returnCode ?? '?'}): ${outcome.error.message}`);
   return outcome.client;
 }
+
+/** Subscribes and returns the SUBACK return codes, 0x80 (128) included (mqtt.js rejects on those). */
+export async function subscribeGranted(client: MqttClient, topics: string[], qos: 0 | 1 = 1): Promise<number[]> {
+  try {
+    const granted = await client.subscribeAsync(topics, { qos });
+    return granted.map((g) => g.qos);
+  } catch (error) {
+    const packet = (error as { packet?: { granted?: number[] } }).packet;
+    if (packet?.granted) return packet.granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos));
+    throw error;
+  }
+}

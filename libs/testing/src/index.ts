@@ -1,4 +1,11 @@
 export { waitFor } from './wait-for';
 export { freePort } from './ports';
 export { ApiClient } from './api-client';
-export { signedConnectOptions, connectMqtt, connectDevice, type DeviceIdentity, type ConnectOutcome } from './device-client';
+export {
+  signedConnectOptions,
+  connectMqtt,
+  connectDevice,
+  subscribeGranted,
+  type DeviceIdentity,
+  type ConnectOutcome,
+} from './device-client';

@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 
-// Test kit for the EMQX integration: fixture loading, a stand-in for EMQX's management API
-// (emqx-contract.md §4) and a condition wait.
+// Test kit for the EMQX integration: fixture loading and a stand-in for EMQX's management API
+// (emqx-contract.md §4).
 
 const FIXTURES = resolve(__dirname, '../../fixtures/emqx');
 
@@ -23,15 +23,6 @@ export interface RecordedRequest {
 /** A webhook or authn fixture of test/fixtures/emqx, as EMQX sends it. */
 export const emqxFixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(join(FIXTURES, `${name}.json`), 'utf8')) as Record<string, unknown>;
-
-/** Polls `condition` until it holds, failing after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((tick) => setTimeout(tick, 10));
-  }
-}
 
 /** A `rest-*.json` fixture: status, headers and body (null for none). */
 export const restFixture = (name: string): RecordedResponse =>

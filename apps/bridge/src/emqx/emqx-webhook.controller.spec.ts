@@ -7,7 +7,8 @@ import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '@iot/contracts';
 import { HealthRegistry } from '@iot/runtime';
-import { emqxFixture, waitFor } from '../../../../test/integration/emqx/emqx-test-kit';
+import { waitFor } from '@iot/testing';
+import { emqxFixture } from '../../../../test/integration/emqx/emqx-test-kit';
 import { DeviceEdgeService, type InboundPublish } from '../edge/device-edge.service';
 import { EMQX_WEBHOOK_BODY_LIMIT, EmqxModule } from './emqx.module';
 
@@ -198,7 +199,7 @@ describe('POST /emqx/events (real Nest app)', () => {
       answered = true;
       return res;
     });
-    await waitFor(() => edge.uplinks.length === 1, 5_000, 'the uplink to reach the edge');
+    await waitFor(() => edge.uplinks.length === 1, { timeoutMs: 5_000, what: 'the uplink to reach the edge' });
     // A full round trip on another connection: had the controller answered already, it would be in by now.
     edge.store = () => Promise.resolve();
     expect((await post(emqxFixture('session-subscribed'))).status).toBe(204);

@@ -1,7 +1,9 @@
+import { Logger } from '@nestjs/common';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '@iot/contracts';
 import type { HealthRegistry, ReadinessCheck } from '@iot/runtime';
-import { FakeEmqx, restFixture, waitFor } from '../../../../test/integration/emqx/emqx-test-kit';
+import { waitFor } from '@iot/testing';
+import { FakeEmqx, restFixture } from '../../../../test/integration/emqx/emqx-test-kit';
 import { EmqxRestClient } from './emqx-rest.client';
 import { EmqxDriver } from './emqx.driver';
 
@@ -13,7 +15,10 @@ describe('EmqxDriver', () => {
   } as unknown as HealthRegistry;
   let driver: EmqxDriver;
 
-  beforeAll(() => emqx.listen());
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+    return emqx.listen();
+  });
   afterAll(() => emqx.close());
   beforeEach(() => {
     emqx.reset();
@@ -28,7 +33,7 @@ describe('EmqxDriver', () => {
       emqx.reply(restFixture('rest-status-503'), restFixture('rest-status-503'), restFixture('rest-status-200'));
       expect(driver.isReady()).toBe(false);
       await driver.start();
-      await waitFor(() => driver.isReady(), 5_000, 'EMQX ready');
+      await waitFor(() => driver.isReady(), { timeoutMs: 5_000, what: 'EMQX ready' });
       const probes = emqx.requests.filter((r) => r.url === '/api/v5/status');
       expect(probes).toHaveLength(3);
       expect(probes.every((r) => r.headers.authorization === undefined)).toBe(true);
@@ -39,7 +44,7 @@ describe('EmqxDriver', () => {
       emqx.reply(restFixture('rest-status-503'));
       await driver.start();
       expect(driver.isReady()).toBe(false);
-      await waitFor(() => emqx.requests.length >= 4, 5_000, 'several probes');
+      await waitFor(() => emqx.requests.length >= 4, { timeoutMs: 5_000, what: 'several probes' });
       expect(driver.isReady()).toBe(false);
       expect(await checks.get('emqx')?.()).toBe(false);
     });
