@@ -16,7 +16,8 @@ import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-util
 import { SchemaEngineWasm } from '@prisma/migrate';
 
 /** The repository root: scripts/ in a checkout, dist/scripts/ once built. */
-const root = [resolve(__dirname, '..'), resolve(__dirname, '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? '.';
+const root =
+  [resolve(__dirname, '..'), resolve(__dirname, '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? '.';
 const SNAPSHOT = 'schema.snapshot.prisma';
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 
@@ -101,7 +102,7 @@ async function create(url: string, app: string, name: string): Promise<void> {
   process.stdout.write = ((chunk: string | Uint8Array) => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  }) as typeof process.stdout.write;
+  });
   try {
     await withEngine(schema, url, (engine) =>
       engine.migrateDiff({

@@ -45,7 +45,8 @@ export interface RunningPlatform {
   restart(app: AppName): Promise<void>;
 }
 
-const root = [resolve(__dirname, '..'), resolve(__dirname, '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? '.';
+const root =
+  [resolve(__dirname, '..'), resolve(__dirname, '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? '.';
 
 export function appEnv(options: PlatformOptions): NodeJS.ProcessEnv {
   const { ports } = options;

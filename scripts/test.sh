@@ -5,6 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/iot_test}"
 DATABASE_URL="$TEST_DATABASE_URL" bash scripts/setup.sh
+echo "test: typecheck"
 npx --no-install tsc -p tsconfig.json --noEmit
+echo "test: lint"
 npx --no-install eslint . --max-warnings 0
-npx --no-install vitest run "$@"
+echo "test: vitest"
+report=$(mktemp)
+status=0
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# One plain summary line that any CI can read.
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+' "$report" || true
+rm -f "$report"
+exit "$status"

@@ -13,7 +13,10 @@ describe('applications API: products and devices', () => {
   });
 
   it('creates, reads, updates and deletes a product', async () => {
-    const created = await api.call<Record<string, unknown>>('POST', '/v1/products', { name: 'Lightbulb', dynamicRegistration: true });
+    const created = await api.call<Record<string, unknown>>('POST', '/v1/products', {
+      name: 'Lightbulb',
+      dynamicRegistration: true,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Lightbulb', nodeType: 'device', dynamicRegistration: true });
     expect(created.body.productKey).toMatch(/^a1[A-Za-z0-9]{9}$/);
@@ -29,7 +32,10 @@ describe('applications API: products and devices', () => {
       dynamicRegistration: false,
     });
     expect((await api.call('DELETE', `/v1/products/${pk}`)).status).toBe(204);
-    expect(await api.call('GET', `/v1/products/${pk}`)).toMatchObject({ status: 404, body: { code: 'PRODUCT_NOT_FOUND' } });
+    expect(await api.call('GET', `/v1/products/${pk}`)).toMatchObject({
+      status: 404,
+      body: { code: 'PRODUCT_NOT_FOUND' },
+    });
   });
 
   it('answers bad input with 400 and a clear message, and stores nothing', async () => {
@@ -41,7 +47,9 @@ describe('applications API: products and devices', () => {
     expect((await api.call('POST', '/v1/products', { name: 'x', extra: 1 })).status).toBe(400);
 
     const { productKey } = await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'Validation' });
-    const badName = await api.call<{ code: string }>('POST', `/v1/products/${productKey}/devices`, { deviceName: 'a b' });
+    const badName = await api.call<{ code: string }>('POST', `/v1/products/${productKey}/devices`, {
+      deviceName: 'a b',
+    });
     expect(badName).toMatchObject({ status: 400, body: { code: 'VALIDATION_FAILED' } });
     expect((await api.call('POST', `/v1/products/${productKey}/devices`, { deviceName: 'abc' })).status).toBe(400);
     const list = await api.ok<{ total: number }>('GET', `/v1/products/${productKey}/devices`);
@@ -50,7 +58,9 @@ describe('applications API: products and devices', () => {
 
   it('creates devices, lists them by page and status, disables, enables and deletes them', async () => {
     const { productKey } = await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'Fleet' });
-    const created = await api.call<Record<string, unknown>>('POST', `/v1/products/${productKey}/devices`, { deviceName: 'dev.0001' });
+    const created = await api.call<Record<string, unknown>>('POST', `/v1/products/${productKey}/devices`, {
+      deviceName: 'dev.0001',
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ productKey, deviceName: 'dev.0001', status: 'inactive', disabled: false });
     expect(created.body.deviceSecret).toMatch(/^[0-9a-f]{32}$/);
@@ -82,8 +92,12 @@ describe('applications API: products and devices', () => {
       ip: null,
       firmwareVersion: null,
     });
-    expect(await api.ok('POST', `/v1/products/${productKey}/devices/dev.0001/disable`)).toMatchObject({ disabled: true });
-    expect(await api.ok('POST', `/v1/products/${productKey}/devices/dev.0001/enable`)).toMatchObject({ disabled: false });
+    expect(await api.ok('POST', `/v1/products/${productKey}/devices/dev.0001/disable`)).toMatchObject({
+      disabled: true,
+    });
+    expect(await api.ok('POST', `/v1/products/${productKey}/devices/dev.0001/enable`)).toMatchObject({
+      disabled: false,
+    });
 
     expect((await api.call('DELETE', `/v1/products/${productKey}`)).status).toBe(409);
     expect((await api.call('DELETE', `/v1/products/${productKey}/devices/dev.0001`)).status).toBe(204);
@@ -105,6 +119,8 @@ describe('applications API: products and devices', () => {
     const res = await fetch(`${platform.baseUrl}/docs-json`);
     expect(res.status).toBe(200);
     const doc = (await res.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/products', '/v1/products/{productKey}/devices/{deviceName}']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/v1/products', '/v1/products/{productKey}/devices/{deviceName}']),
+    );
   });
 });

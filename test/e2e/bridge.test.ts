@@ -40,11 +40,13 @@ describe('bridge: uplink to JetStream, downlink from NATS', () => {
     const uplinks: UplinkMessage[] = [];
     const connections: ConnectionEvent[] = [];
     const suffix = Math.random().toString(36).slice(2, 8);
-    await bus.consume(DeviceEvents.uplink, { durable: `test-uplink-${suffix}`, deliver: 'new' }, async (m) => {
+    await bus.consume(DeviceEvents.uplink, { durable: `test-uplink-${suffix}`, deliver: 'new' }, (m) => {
       uplinks.push(m);
+      return Promise.resolve();
     });
-    await bus.consume(DeviceEvents.connection, { durable: `test-conn-${suffix}`, deliver: 'new' }, async (e) => {
+    await bus.consume(DeviceEvents.connection, { durable: `test-conn-${suffix}`, deliver: 'new' }, (e) => {
       connections.push(e);
+      return Promise.resolve();
     });
     const { d, client } = await device();
     const property = `/sys/${d.productKey}/${d.deviceName}/thing/event/property/post`;
@@ -53,14 +55,20 @@ describe('bridge: uplink to JetStream, downlink from NATS', () => {
     await client.publishAsync(`/${d.productKey}/${d.deviceName}/user/raw`, Buffer.from([0, 255, 1]), { qos: 1 });
     const mine = () => uplinks.filter((u) => u.deviceName === d.deviceName);
     await waitFor(() => mine().length === 3, { what: 'three uplinks' });
-    expect(mine().map((u) => u.family).sort()).toEqual(['custom', 'shadow', 'thing']);
+    expect(
+      mine()
+        .map((u) => u.family)
+        .sort(),
+    ).toEqual(['custom', 'shadow', 'thing']);
     const thing = mine().find((u) => u.family === 'thing')!;
     expect(thing).toMatchObject({ productKey: d.productKey, topic: property, qos: 1, messageId: expect.any(String) });
     expect(JSON.parse(Buffer.from(thing.payload, 'base64').toString())).toEqual({ id: '1', params: { t: 21 } });
     expect([...Buffer.from(mine().find((u) => u.family === 'custom')!.payload, 'base64')]).toEqual([0, 255, 1]);
 
     client.end();
-    await waitFor(() => connections.filter((e) => e.deviceName === d.deviceName).length === 2, { what: 'connect + disconnect' });
+    await waitFor(() => connections.filter((e) => e.deviceName === d.deviceName).length === 2, {
+      what: 'connect + disconnect',
+    });
     const [up, down] = connections.filter((e) => e.deviceName === d.deviceName);
     expect(up).toMatchObject({ type: 'connected', productKey: d.productKey, keepalive: 60, cleanSession: true });
     expect(down).toMatchObject({ type: 'disconnected', connectedAt: up.connectedAt, reason: expect.any(String) });
@@ -72,7 +80,9 @@ describe('bridge: uplink to JetStream, downlink from NATS', () => {
     expect(await bus.request(BridgeRpc.publish, { topic, payload: b64('{}'), qos: 1 })).toEqual({ delivered: false });
     await client.subscribeAsync(topic, { qos: 1 });
     const got = new Promise<string>((resolve) => client.once('message', (_t, p) => resolve(p.toString())));
-    expect(await bus.request(BridgeRpc.publish, { topic, payload: b64('{"id":"7"}'), qos: 1 })).toEqual({ delivered: true });
+    expect(await bus.request(BridgeRpc.publish, { topic, payload: b64('{"id":"7"}'), qos: 1 })).toEqual({
+      delivered: true,
+    });
     expect(await got).toBe('{"id":"7"}');
   });
 
@@ -91,7 +101,9 @@ describe('bridge: uplink to JetStream, downlink from NATS', () => {
       { what: 'device offline' },
     );
     // Offline now: the message is queued in the session.
-    expect(await bus.request(BridgeRpc.publish, { topic, payload: b64('while-away'), qos: 1 })).toEqual({ delivered: true });
+    expect(await bus.request(BridgeRpc.publish, { topic, payload: b64('while-away'), qos: 1 })).toEqual({
+      delivered: true,
+    });
 
     const messages: string[] = [];
     // Like the official SDK after a reconnect: no SUBSCRIBE at all (sdk-compat.md §2.9). The listener is

@@ -32,7 +32,10 @@ export async function setup(project: TestProject): Promise<void> {
   const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/iot_test';
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
   for (const command of ['ensure-database', 'migrate']) {
-    execFileSync(process.execPath, ['dist/scripts/db.js', command], { env: { ...process.env, DATABASE_URL: databaseUrl }, stdio: 'pipe' });
+    execFileSync(process.execPath, ['dist/scripts/db.js', command], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: 'pipe',
+    });
   }
   const busNamespace = `t${randomBytes(4).toString('hex')}`;
   const ports = {
@@ -59,7 +62,8 @@ export async function setup(project: TestProject): Promise<void> {
       logs.push(`${app} ${line}`);
       if (process.env.PLATFORM_LOGS) process.stderr.write(`[${app}] ${line}\n`);
     },
-    onCrash: (app, code) => process.stderr.write(`platform app ${app} exited with ${code}\n${logs.slice(-40).join('\n')}\n`),
+    onCrash: (app, code) =>
+      process.stderr.write(`platform app ${app} exited with ${code}\n${logs.slice(-40).join('\n')}\n`),
   }).catch((error: unknown) => {
     process.stderr.write(`${logs.slice(-60).join('\n')}\n`);
     throw error;

@@ -25,10 +25,10 @@ async function newDevice(name = `d${Math.random().toString(36).slice(2, 10)}`): 
 }
 
 const statusOf = async (d: DeviceIdentity) =>
-  (await api.ok<{ status: string; activatedAt: string | null; lastOnlineAt: string | null; ip: string | null }>(
+  await api.ok<{ status: string; activatedAt: string | null; lastOnlineAt: string | null; ip: string | null }>(
     'GET',
     `/v1/products/${d.productKey}/devices/${d.deviceName}`,
-  ));
+  );
 
 async function connected(url: string, options: Parameters<typeof connectDevice>[1]): Promise<MqttClient> {
   const client = await connectDevice(url, options);
@@ -39,20 +39,26 @@ async function connected(url: string, options: Parameters<typeof connectDevice>[
 const closed = (client: MqttClient) => waitFor(() => !client.connected, { what: 'connection closed by the broker' });
 
 describe('MQTT CONNECT with signed credentials', () => {
-  it.each<SignMethod>(['hmacmd5', 'hmacsha1', 'hmacsha256'])('accepts %s; the device goes online, then offline', async (signMethod) => {
-    const device = await newDevice();
-    expect((await statusOf(device)).status).toBe('inactive');
-    const client = await connected(platform.mqttUrl, signedConnectOptions(device, { signMethod }));
-    const online = await waitFor(async () => {
-      const s = await statusOf(device);
-      return s.status === 'online' ? s : undefined;
-    }, { what: 'status online' });
-    expect(online.activatedAt).not.toBeNull();
-    expect(online.lastOnlineAt).not.toBeNull();
-    expect(online.ip).toBe('127.0.0.1');
-    client.end();
-    await waitFor(async () => (await statusOf(device)).status === 'offline', { what: 'status offline' });
-  });
+  it.each<SignMethod>(['hmacmd5', 'hmacsha1', 'hmacsha256'])(
+    'accepts %s; the device goes online, then offline',
+    async (signMethod) => {
+      const device = await newDevice();
+      expect((await statusOf(device)).status).toBe('inactive');
+      const client = await connected(platform.mqttUrl, signedConnectOptions(device, { signMethod }));
+      const online = await waitFor(
+        async () => {
+          const s = await statusOf(device);
+          return s.status === 'online' ? s : undefined;
+        },
+        { what: 'status online' },
+      );
+      expect(online.activatedAt).not.toBeNull();
+      expect(online.lastOnlineAt).not.toBeNull();
+      expect(online.ip).toBe('127.0.0.1');
+      client.end();
+      await waitFor(async () => (await statusOf(device)).status === 'offline', { what: 'status offline' });
+    },
+  );
 
   it('accepts MQTT over WebSocket', async () => {
     const device = await newDevice();
@@ -65,8 +71,16 @@ describe('MQTT CONNECT with signed credentials', () => {
     ['an unknown device', 4, (d: DeviceIdentity) => signedConnectOptions({ ...d, deviceName: 'nobody-here' })],
     ['keepalive 10', 2, (d: DeviceIdentity) => signedConnectOptions(d, { keepalive: 10 })],
     ['keepalive 1500', 2, (d: DeviceIdentity) => signedConnectOptions(d, { keepalive: 1500 })],
-    ['a clientId without its |…| extension', 2, (d: DeviceIdentity) => ({ ...signedConnectOptions(d), clientId: 'bare-id' })],
-    ['a garbage iotToken', 3, (d: DeviceIdentity) => ({ ...signedConnectOptions(d), username: 'someIotId', password: 'garbage' })],
+    [
+      'a clientId without its |…| extension',
+      2,
+      (d: DeviceIdentity) => ({ ...signedConnectOptions(d), clientId: 'bare-id' }),
+    ],
+    [
+      'a garbage iotToken',
+      3,
+      (d: DeviceIdentity) => ({ ...signedConnectOptions(d), username: 'someIotId', password: 'garbage' }),
+    ],
   ])('refuses %s with CONNACK %i', async (_, code, options) => {
     const device = await newDevice();
     const outcome = await connectMqtt(platform.mqttUrl, options(device));
@@ -126,8 +140,17 @@ describe('MQTT CONNECT with signed credentials', () => {
 
   it('connects with iotId/iotToken from /auth/devicename (protocol.md §1.4)', async () => {
     const device = await newDevice();
-    const params = { productKey: device.productKey, deviceName: device.deviceName, clientId: 'tok-1', timestamp: String(Date.now()) };
-    const sign = hmacHex('hmacmd5', device.deviceSecret, signContent(params, ['version', 'sign', 'resources', 'signmethod']));
+    const params = {
+      productKey: device.productKey,
+      deviceName: device.deviceName,
+      clientId: 'tok-1',
+      timestamp: String(Date.now()),
+    };
+    const sign = hmacHex(
+      'hmacmd5',
+      device.deviceSecret,
+      signContent(params, ['version', 'sign', 'resources', 'signmethod']),
+    );
     const res = await fetch(`${platform.deviceHttpUrl}/auth/devicename`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -135,7 +158,12 @@ describe('MQTT CONNECT with signed credentials', () => {
     });
     const body = (await res.json()) as { code: number; data: { iotId: string; iotToken: string } };
     expect(body.code).toBe(200);
-    await connected(platform.mqttUrl, { username: body.data.iotId, password: body.data.iotToken, clientId: 'any-client-id', reconnectPeriod: 0 });
+    await connected(platform.mqttUrl, {
+      username: body.data.iotId,
+      password: body.data.iotToken,
+      clientId: 'any-client-id',
+      reconnectPeriod: 0,
+    });
     await waitFor(async () => (await statusOf(device)).status === 'online', { what: 'online with token' });
   });
 });
@@ -147,7 +175,12 @@ describe('per-device topic ACL', () => {
     const client = await connected(platform.mqttUrl, signedConnectOptions(device));
     const own = `/sys/${device.productKey}/${device.deviceName}/thing/service/property/set`;
     const foreign = `/sys/${other.productKey}/${other.deviceName}/thing/service/property/set`;
-    const granted = await subscribeGranted(client, [own, foreign, '#', `/shadow/get/${device.productKey}/${device.deviceName}`]);
+    const granted = await subscribeGranted(client, [
+      own,
+      foreign,
+      '#',
+      `/shadow/get/${device.productKey}/${device.deviceName}`,
+    ]);
     expect(granted).toEqual([1, 128, 128, 1]);
 
     const watcher = await connected(platform.mqttUrl, signedConnectOptions(other));
@@ -159,7 +192,9 @@ describe('per-device topic ACL', () => {
     expect(client.connected).toBe(true);
     // The foreign publish never reaches the other device, though it was acknowledged.
     await watcher.publishAsync(`/${other.productKey}/${other.deviceName}/user/own`, 'z', { qos: 1 });
-    await waitFor(() => received.includes(`/${other.productKey}/${other.deviceName}/user/own`), { what: 'own message' });
+    await waitFor(() => received.includes(`/${other.productKey}/${other.deviceName}/user/own`), {
+      what: 'own message',
+    });
     expect(received).not.toContain(`/${other.productKey}/${other.deviceName}/user/spoof`);
     const metrics = await (await fetch(`${platform.deviceHttpUrl}/metrics`)).text();
     expect(metrics).toMatch(/bridge_acl_denied_total\{action="publish",app="bridge"\} [1-9]/);

@@ -15,9 +15,7 @@ export class ApiModule {
   static forRoot(config: ApiConfig): DynamicModule {
     return {
       module: ApiModule,
-      imports: [
-        ...platformModules('api', config, { healthController: false }),
-      ],
+      imports: [...platformModules('api', config, { healthController: false })],
       controllers: [PlatformHealthController, ProductsController, DevicesController, ApiKeysController],
       providers: [
         { provide: API_CONFIG, useValue: config },

@@ -18,7 +18,12 @@ export class AuthModule {
       module: AuthModule,
       imports: [
         ...platformModules('auth', config),
-        { module: AuthConfigModule, global: true, providers: [{ provide: AUTH_CONFIG, useValue: config }], exports: [AUTH_CONFIG] },
+        {
+          module: AuthConfigModule,
+          global: true,
+          providers: [{ provide: AUTH_CONFIG, useValue: config }],
+          exports: [AUTH_CONFIG],
+        },
         DatabaseModule,
         ProductsModule,
         DevicesModule,

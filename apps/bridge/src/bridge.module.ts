@@ -14,7 +14,9 @@ import { EmqxModule } from './emqx/emqx.module';
 export class BridgeModule {
   static forRoot(config: BridgeConfig): DynamicModule {
     const embedded = config.BRIDGE_DRIVER === 'embedded';
-    const driver: Provider[] = embedded ? [EmbeddedBrokerDriver, { provide: BROKER_DRIVER, useExisting: EmbeddedBrokerDriver }] : [];
+    const driver: Provider[] = embedded
+      ? [EmbeddedBrokerDriver, { provide: BROKER_DRIVER, useExisting: EmbeddedBrokerDriver }]
+      : [];
     return {
       module: BridgeModule,
       imports: [

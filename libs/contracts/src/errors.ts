@@ -30,5 +30,4 @@ export class DomainError extends Error {
 
 /** Wire shape of every RPC reply, so errors survive the hop between processes. */
 export type RpcReply<T> =
-  | { ok: true; data: T }
-  | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };
+  { ok: true; data: T } | { ok: false; error: { code: ErrorCode; message: string; details?: Record<string, unknown> } };

@@ -30,7 +30,9 @@ export async function runApp(options: () => RunOptions): Promise<INestApplicatio
       process.stderr.write(`${error.message}\n`);
       process.exit(78);
     }
-    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     await app?.close().catch(() => undefined);
     process.exit(1);
   }

@@ -1,4 +1,14 @@
-import { Controller, Get, Global, Inject, Injectable, Module, Res, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  Res,
+  type DynamicModule,
+  type OnModuleInit,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { healthRpc, type PlatformApp, type ReadinessReply } from '@iot/contracts';

@@ -5,7 +5,12 @@ export class ApiClient {
     private readonly apiKey: string,
   ) {}
 
-  async call<T = unknown>(method: string, path: string, body?: unknown, key: string | null = this.apiKey): Promise<{ status: number; body: T }> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    key: string | null = this.apiKey,
+  ): Promise<{ status: number; body: T }> {
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: {

@@ -15,7 +15,12 @@ export function signedConnectOptions(
   const clientId = options.clientId ?? `${device.deviceName}-${Math.random().toString(36).slice(2, 8)}`;
   const signMethod = options.signMethod ?? 'hmacsha256';
   const timestamp = options.timestamp ?? String(Date.now());
-  const content = mqttSignContent({ clientId, deviceName: device.deviceName, productKey: device.productKey, timestamp });
+  const content = mqttSignContent({
+    clientId,
+    deviceName: device.deviceName,
+    productKey: device.productKey,
+    timestamp,
+  });
   return {
     clientId: `${clientId}|securemode=3,signmethod=${signMethod},timestamp=${timestamp}|`,
     username: `${device.deviceName}&${device.productKey}`,
@@ -28,7 +33,8 @@ export function signedConnectOptions(
   };
 }
 
-export type ConnectOutcome = { ok: true; client: MqttClient } | { ok: false; returnCode: number | undefined; error: Error };
+export type ConnectOutcome =
+  { ok: true; client: MqttClient } | { ok: false; returnCode: number | undefined; error: Error };
 
 /** Connects once (no automatic reconnect) and reports the CONNACK outcome. */
 export function connectMqtt(url: string, options: IClientOptions): Promise<ConnectOutcome> {

@@ -11,12 +11,21 @@ export class ErrorFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof DomainError) {
-      res.status(ERROR_STATUS[error.code] ?? HttpStatus.INTERNAL_SERVER_ERROR).json({ code: error.code, message: error.message });
+      res
+        .status(ERROR_STATUS[error.code] ?? HttpStatus.INTERNAL_SERVER_ERROR)
+        .json({ code: error.code, message: error.message });
       return;
     }
     if (error instanceof HttpException) {
       const status = error.getStatus();
-      const code = status === 404 ? 'NOT_FOUND' : status === 401 ? ErrorCode.UNAUTHORIZED : status < 500 ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL;
+      const code =
+        status === 404
+          ? 'NOT_FOUND'
+          : status === 401
+            ? ErrorCode.UNAUTHORIZED
+            : status < 500
+              ? ErrorCode.VALIDATION_FAILED
+              : ErrorCode.INTERNAL;
       res.status(status).json({ code, message: messageOf(error) });
       return;
     }

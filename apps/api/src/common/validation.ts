@@ -15,7 +15,9 @@ function describe(errors: ValidationError[], prefix = ''): string {
   return errors
     .flatMap((e) => {
       const path = `${prefix}${e.property}`;
-      const own = Object.values(e.constraints ?? {}).map((m) => (m.startsWith(e.property) ? `${prefix}${m}` : `${path}: ${m}`));
+      const own = Object.values(e.constraints ?? {}).map((m) =>
+        m.startsWith(e.property) ? `${prefix}${m}` : `${path}: ${m}`,
+      );
       return [...own, ...(e.children?.length ? [describe(e.children, `${path}.`)] : [])];
     })
     .join('; ');

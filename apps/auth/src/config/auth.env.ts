@@ -19,7 +19,12 @@ const schema = baseEnvSchema.extend({
   MQTT_SIGN_REGION_IDS: z
     .string()
     .default('cn-shanghai')
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean)),
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
 });
 
 export type AuthConfig = z.infer<typeof schema>;

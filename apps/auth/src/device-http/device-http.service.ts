@@ -88,7 +88,10 @@ export class DeviceHttpService {
     const found = await this.devices.findWithSecret(productKey, deviceName);
     if (!found) return reply(DEVICE_HTTP_CODE.notPreRegistered, 'device not pre-registered');
     if (!(await this.deviceRepository.activate(found.device.iotId, new Date()))) {
-      return reply(DEVICE_HTTP_CODE.alreadyActivated, 'device already activated; delete and re-create it to register again');
+      return reply(
+        DEVICE_HTTP_CODE.alreadyActivated,
+        'device already activated; delete and re-create it to register again',
+      );
     }
     return reply(DEVICE_HTTP_CODE.success, 'success', { productKey, deviceName, deviceSecret: found.secret });
   }

@@ -43,7 +43,12 @@ export class DeviceRepository {
     return this.db.device.findUnique({ where: { iotId } });
   }
 
-  async list(productKey: string, page: number, pageSize: number, status?: DeviceStatus): Promise<{ items: Device[]; total: number }> {
+  async list(
+    productKey: string,
+    page: number,
+    pageSize: number,
+    status?: DeviceStatus,
+  ): Promise<{ items: Device[]; total: number }> {
     const where = { productKey, ...(status ? { status } : {}) };
     const [items, total] = await this.db.$transaction([
       this.db.device.findMany({ where, orderBy: { createdAt: 'asc' }, skip: (page - 1) * pageSize, take: pageSize }),
@@ -69,7 +74,10 @@ export class DeviceRepository {
 
   /** Marks a pre-registered device activated; false when it already was (dynamic registration issues a secret once). */
   async activate(iotId: string, at: Date): Promise<boolean> {
-    const { count } = await this.db.device.updateMany({ where: { iotId, activatedAt: null }, data: { activatedAt: at } });
+    const { count } = await this.db.device.updateMany({
+      where: { iotId, activatedAt: null },
+      data: { activatedAt: at },
+    });
     return count === 1;
   }
 

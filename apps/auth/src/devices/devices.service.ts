@@ -44,7 +44,10 @@ export class DevicesService {
     }
     await this.products.require(request.productKey);
     if ((await this.devices.countInProduct(request.productKey)) >= MAX_DEVICES_PER_PRODUCT) {
-      throw new DomainError(ErrorCode.DEVICE_LIMIT_REACHED, `A product holds at most ${MAX_DEVICES_PER_PRODUCT} devices`);
+      throw new DomainError(
+        ErrorCode.DEVICE_LIMIT_REACHED,
+        `A product holds at most ${MAX_DEVICES_PER_PRODUCT} devices`,
+      );
     }
     const deviceSecret = newSecret();
     const device = await this.devices.create({
@@ -54,7 +57,10 @@ export class DevicesService {
       secretCipher: this.secrets.seal(deviceSecret),
     });
     if (!device) {
-      throw new DomainError(ErrorCode.DEVICE_ALREADY_EXISTS, `Device ${deviceName} already exists in ${request.productKey}`);
+      throw new DomainError(
+        ErrorCode.DEVICE_ALREADY_EXISTS,
+        `Device ${deviceName} already exists in ${request.productKey}`,
+      );
     }
     return { ...toDeviceView(device), deviceSecret };
   }
@@ -107,7 +113,10 @@ export class DevicesService {
   }
 
   /** Looks a device up with its secret in clear, for signature checks; undefined when unknown. */
-  async findWithSecret(productKey: string, deviceName: string): Promise<{ device: Device; secret: string } | undefined> {
+  async findWithSecret(
+    productKey: string,
+    deviceName: string,
+  ): Promise<{ device: Device; secret: string } | undefined> {
     const device = await this.devices.find(productKey, deviceName);
     return device ? { device, secret: this.secrets.open(device.secretCipher) } : undefined;
   }
@@ -134,4 +143,6 @@ export function toDeviceView(d: Device): DeviceView {
 
 const invalid = (message: string) => new DomainError(ErrorCode.VALIDATION_FAILED, message);
 const notFound = (ref: DeviceRef) =>
-  new DomainError(ErrorCode.DEVICE_NOT_FOUND, `Device ${ref.deviceName} not found in product ${ref.productKey}`, { ...ref });
+  new DomainError(ErrorCode.DEVICE_NOT_FOUND, `Device ${ref.deviceName} not found in product ${ref.productKey}`, {
+    ...ref,
+  });

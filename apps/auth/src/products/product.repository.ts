@@ -6,7 +6,13 @@ import type { NodeType, Product } from '../generated/prisma/client';
 export class ProductRepository {
   constructor(@Inject(AUTH_DB) private readonly db: AuthDb) {}
 
-  create(data: { productKey: string; name: string; nodeType: NodeType; dynamicRegistration: boolean; secretCipher: string }): Promise<Product> {
+  create(data: {
+    productKey: string;
+    name: string;
+    nodeType: NodeType;
+    dynamicRegistration: boolean;
+    secretCipher: string;
+  }): Promise<Product> {
     return this.db.product.create({ data });
   }
 

@@ -18,12 +18,18 @@ const sameConnection = (r: RecordedConnection, e: ConnectionRef) =>
  * protocol.md §1.9). Events may arrive late, twice or out of order (EMQX webhooks, JetStream redelivery),
  * so the decision rests on each connection's own `connectedAt`, never on arrival order.
  */
-export function onConnected(recorded: RecordedConnection, event: ConnectionRef): { apply: boolean; kickClientId?: string } {
+export function onConnected(
+  recorded: RecordedConnection,
+  event: ConnectionRef,
+): { apply: boolean; kickClientId?: string } {
   if (recorded.connectedAt !== null && event.connectedAt < recorded.connectedAt) return { apply: false };
   // Its disconnect was already seen (it arrived first): that connection is over.
   if (recorded.status === 'offline' && sameConnection(recorded, event)) return { apply: false };
   const replaced =
-    recorded.status === 'online' && recorded.clientId !== null && !sameConnection(recorded, event) && recorded.clientId !== event.clientId;
+    recorded.status === 'online' &&
+    recorded.clientId !== null &&
+    !sameConnection(recorded, event) &&
+    recorded.clientId !== event.clientId;
   return replaced ? { apply: true, kickClientId: recorded.clientId as string } : { apply: true };
 }
 

@@ -40,7 +40,11 @@ export class StatusService {
   }
 }
 
-function recorded(device: { status: 'inactive' | 'online' | 'offline'; clientId: string | null; connectedAt: bigint | null }) {
+function recorded(device: {
+  status: 'inactive' | 'online' | 'offline';
+  clientId: string | null;
+  connectedAt: bigint | null;
+}) {
   return {
     status: device.status,
     clientId: device.clientId,

@@ -22,7 +22,11 @@ export class DeviceHttpController {
     return this.forward(AuthRpc.httpRegisterDevice, body, ip);
   }
 
-  private async forward(contract: RpcContract<DeviceHttpRequest, DeviceHttpReply>, body: unknown, ip: string): Promise<DeviceHttpReply> {
+  private async forward(
+    contract: RpcContract<DeviceHttpRequest, DeviceHttpReply>,
+    body: unknown,
+    ip: string,
+  ): Promise<DeviceHttpReply> {
     const params = toStringParams(body);
     if (!params) return { code: 460, message: 'param error: expected form fields or a JSON object' };
     try {
@@ -38,7 +42,8 @@ export function toStringParams(body: unknown): Record<string, string> | undefine
   if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const params: Record<string, string> = {};
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      params[key] = String(value);
   }
   return params;
 }

@@ -66,7 +66,12 @@ export class DeviceEdgeService {
       receivedAt: message.receivedAt,
       peerhost: message.peerhost,
     };
-    await this.bus.publish(DeviceEvents.uplink, [family, parsed.productKey, parsed.deviceName], uplink, uplink.messageId);
+    await this.bus.publish(
+      DeviceEvents.uplink,
+      [family, parsed.productKey, parsed.deviceName],
+      uplink,
+      uplink.messageId,
+    );
     this.uplinks.inc({ family });
     return true;
   }

@@ -64,7 +64,10 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   /** The bound TCP and WebSocket ports (useful when configured as 0). */
   get ports(): { mqtt: number; ws: number } {
     const address = (server: { address(): unknown }) => (server.address() as { port: number } | null)?.port ?? 0;
-    return { mqtt: this.listeners ? address(this.listeners.tcp) : 0, ws: this.listeners ? address(this.listeners.ws) : 0 };
+    return {
+      mqtt: this.listeners ? address(this.listeners.tcp) : 0,
+      ws: this.listeners ? address(this.listeners.ws) : 0,
+    };
   }
 
   async start(): Promise<void> {
@@ -96,8 +99,11 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     broker.on('clientDisconnect', (client) => this.onDisconnect(client));
     broker.on('keepaliveTimeout', (client) => this.markClosing(client, 'keepalive_timeout'));
     this.broker = broker;
-    this.listeners = await listen(this.config.MQTT_HOST, this.config.MQTT_PORT, this.config.MQTT_WS_PORT, (stream, req) =>
-      this.handle(broker, stream, req),
+    this.listeners = await listen(
+      this.config.MQTT_HOST,
+      this.config.MQTT_PORT,
+      this.config.MQTT_WS_PORT,
+      (stream, req) => this.handle(broker, stream, req),
     );
     this.logger.log(`embedded MQTT broker on tcp ${this.ports.mqtt}, ws ${this.ports.ws}`);
   }
@@ -138,24 +144,38 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     for (const client of clients) {
       this.markClosing(client, 'kicked');
       // A disabled or deleted device loses its persistent session too; a replaced connection keeps it.
-      if (request.reason !== 'replaced' && !client.clean) await internals(broker).persistence.cleanSubscriptions(client);
+      if (request.reason !== 'replaced' && !client.clean)
+        await internals(broker).persistence.cleanSubscriptions(client);
       client.close();
     }
-    if (clients.length) this.logger.log(`kicked ${clients.length} connection(s) of ${request.productKey}/${request.deviceName} (${request.reason})`);
+    if (clients.length)
+      this.logger.log(
+        `kicked ${clients.length} connection(s) of ${request.productKey}/${request.deviceName} (${request.reason})`,
+      );
   }
 
   private handle(broker: Aedes, stream: Duplex, request?: IncomingMessage): void {
     broker.handle(stream, request);
   }
 
-  private async authenticate(client: Client, username?: string, password?: Buffer): Promise<AuthenticateError | undefined> {
+  private async authenticate(
+    client: Client,
+    username?: string,
+    password?: Buffer,
+  ): Promise<AuthenticateError | undefined> {
     const pending = this.pending.get(client);
     const peerhost = peerOf(client);
     let reply;
     try {
       reply = await this.bus.request(
         AuthRpc.mqttAuthenticate,
-        { clientId: client.id, username: username ?? '', password: password?.toString('utf8') ?? '', peerhost, keepalive: pending?.keepalive },
+        {
+          clientId: client.id,
+          username: username ?? '',
+          password: password?.toString('utf8') ?? '',
+          peerhost,
+          keepalive: pending?.keepalive,
+        },
         { timeoutMs: this.config.AUTH_TIMEOUT_MS },
       );
     } catch (error) {
@@ -253,9 +273,13 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   private async hasSubscriber(topic: string): Promise<boolean> {
     const broker = this.requireBroker();
     const device = parseDeviceTopic(topic);
-    const candidates = device ? this.sessions.clientsOf(device.productKey, device.deviceName) : Object.values(internals(broker).clients);
+    const candidates = device
+      ? this.sessions.clientsOf(device.productKey, device.deviceName)
+      : Object.values(internals(broker).clients);
     const online = candidates.some((c) =>
-      Object.keys((c as Client & { subscriptions: Record<string, unknown> }).subscriptions).some((filter) => topicMatchesFilter(topic, filter)),
+      Object.keys((c as Client & { subscriptions: Record<string, unknown> }).subscriptions).some((filter) =>
+        topicMatchesFilter(topic, filter),
+      ),
     );
     if (online) return true;
     const stored = await internals(broker).persistence.subscriptionsByTopic(topic);
@@ -271,7 +295,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
 const internals = (broker: Aedes) => broker as unknown as AedesInternals;
 
 function authError(returnCode: number, message: string): AuthenticateError {
-  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+  return Object.assign<Error, Pick<AuthenticateError, 'returnCode'>>(new Error(message), { returnCode });
 }
 
 function peerOf(client: Client): string | undefined {

@@ -15,7 +15,12 @@ export interface Listeners {
  * MQTT over TCP and over WebSocket (any path, subprotocols `mqtt` and `mqttv3.1`), with Nagle's
  * algorithm off: with it on, every request/reply round trip waits for the delayed ACK (~40 ms).
  */
-export async function listen(host: string, tcpPort: number, wsPort: number, handle: ConnectionHandler): Promise<Listeners> {
+export async function listen(
+  host: string,
+  tcpPort: number,
+  wsPort: number,
+  handle: ConnectionHandler,
+): Promise<Listeners> {
   const tcp = createTcpServer((socket: Socket) => {
     socket.setNoDelay(true);
     handle(socket);

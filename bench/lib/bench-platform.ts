@@ -1,0 +1,116 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { StreamSpec } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
+import { ApiClient, freePort } from '@iot/testing';
+import { APPS, launchPlatform, type AppName, type RunningPlatform } from '../../scripts/platform';
+import { childProcesses, type WatchedProcess } from './cpu';
+import { repoRoot } from './report';
+
+export interface BenchPlatformOptions {
+  /** Default: $BENCH_DATABASE_URL, else a database of its own (`iot_bench`), so benches never bloat the test database. */
+  databaseUrl?: string;
+  natsUrl?: string;
+  logLevel?: string;
+  extraEnv?: Record<string, string>;
+}
+
+export interface BenchPlatform {
+  platform: RunningPlatform;
+  api: ApiClient;
+  mqttUrl: string;
+  busNamespace: string;
+  nats: NatsConnection;
+  jsm: JetStreamManager;
+  /** The run's (namespaced) name of a stream. */
+  streamName(spec: StreamSpec): string;
+  /** The app processes of this run, one group per app, for CPU accounting. */
+  processes(): WatchedProcess[];
+  /** The last lines the apps wrote, for a failure report. */
+  recentLogs(): string[];
+  /** Stops the apps, deletes the run's streams and closes the bench's NATS connection. */
+  stop(): Promise<void>;
+}
+
+const LOG_LINES_KEPT = 200;
+
+/**
+ * Starts the whole platform from dist/ as `npm start` would, on free ports and with a bus namespace of
+ * its own (a developer's platform or a test run on the same NATS is not disturbed), after creating and
+ * migrating its database.
+ */
+export async function startBenchPlatform(options: BenchPlatformOptions = {}): Promise<BenchPlatform> {
+  const databaseUrl =
+    options.databaseUrl ?? process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/iot_bench';
+  const natsUrl = options.natsUrl ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  for (const command of ['ensure-database', 'migrate']) {
+    execFileSync(process.execPath, [join(repoRoot, 'dist', 'scripts', 'db.js'), command], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: 'pipe',
+    });
+  }
+  const busNamespace = `b${randomBytes(4).toString('hex')}`;
+  const ports = {
+    http: await freePort(),
+    mqtt: await freePort(),
+    mqttWs: await freePort(),
+    deviceHttp: await freePort(),
+    auth: await freePort(),
+    shadow: await freePort(),
+    tsl: await freePort(),
+    ota: await freePort(),
+    rules: await freePort(),
+  };
+  const logs: string[] = [];
+  const keep = (line: string) => {
+    logs.push(line);
+    if (logs.length > LOG_LINES_KEPT) logs.shift();
+  };
+  const platform = await launchPlatform({
+    ports,
+    databaseUrl,
+    natsUrl,
+    secretKey: randomBytes(32).toString('hex'),
+    apiKey: `ak_bench_${randomBytes(16).toString('hex')}`,
+    busNamespace,
+    logLevel: options.logLevel ?? 'warn',
+    extraEnv: options.extraEnv,
+    output: (app, line) => {
+      keep(`[${app}] ${line}`);
+      if (process.env.PLATFORM_LOGS) process.stderr.write(`[${app}] ${line}\n`);
+    },
+    onCrash: (app, code) => process.stderr.write(`platform app ${app} exited with ${code}\n${logs.slice(-40).join('\n')}\n`),
+  }).catch((error: unknown) => {
+    process.stderr.write(`${logs.slice(-60).join('\n')}\n`);
+    throw error;
+  });
+  const nats = await connect({ servers: natsUrl });
+  const bus = new Bus(nats, busNamespace);
+  const appOf = (cmdline: string): AppName | undefined => {
+    const app = /dist\/apps\/([a-z]+)\/src\/main\.js/.exec(cmdline)?.[1];
+    return APPS.find((a) => a === app);
+  };
+  return {
+    platform,
+    api: new ApiClient(platform.baseUrl, platform.options.apiKey),
+    mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    busNamespace,
+    nats,
+    jsm: await jetstreamManager(nats),
+    streamName: (spec) => bus.streamName(spec),
+    processes: () => childProcesses(process.pid, appOf),
+    recentLogs: () => [...logs],
+    stop: async () => {
+      await platform.stop();
+      const jsm = await jetstreamManager(nats);
+      const prefix = `${busNamespace.toUpperCase()}_`;
+      for await (const name of jsm.streams.names()) {
+        if (name.startsWith(prefix)) await jsm.streams.delete(name);
+      }
+      await nats.close();
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch (error) {
+    process.stderr.write(`getconf CLK_TCK failed (${String(error)}), assuming 100\n`);
+    return 100;
+  }
+})();
+
+interface ProcStat {
+  ppid: number;
+  comm: string;
+  cpuMs: number;
+}
+
+/** utime + stime of a process, undefined once it is gone (or without /proc). */
+function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  // comm is in parentheses and may hold spaces; the fields after it are space-separated.
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  const fields = text.slice(close + 2).split(' ');
+  // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+  return { ppid: Number(fields[1]), comm, cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS };
+}
+
+function readCmdline(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}
+
+function allPids(): number[] {
+  try {
+    return readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .map(Number);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}
+
+/** A named group of processes, looked up afresh at every snapshot (Postgres starts backends on demand). */
+export interface WatchedProcess {
+  name: string;
+  pids(): number[];
+}
+
+/** Direct children of `ppid` whose command line `label` names; one group per label. */
+export function childProcesses(ppid: number, label: (cmdline: string) => string | undefined): WatchedProcess[] {
+  const byLabel = new Map<string, number[]>();
+  for (const pid of allPids()) {
+    if (readStat(pid)?.ppid !== ppid) continue;
+    const name = label(readCmdline(pid));
+    if (name) byLabel.set(name, [...(byLabel.get(name) ?? []), pid]);
+  }
+  return [...byLabel].map(([name, pids]) => ({ name, pids: () => pids }));
+}
+
+/** Every process with this command name (e.g. `postgres`, `nats-server`), whoever started it. */
+export function processesNamed(comm: string): WatchedProcess {
+  return { name: comm, pids: () => allPids().filter((pid) => readStat(pid)?.comm === comm) };
+}
+
+/** CPU ms used so far, by group and pid. */
+export type CpuSnapshot = Map<string, Map<number, number>>;
+
+/** Takes a snapshot; the current process is reported under `self`, through process.cpuUsage. */
+export function cpuSnapshot(watched: readonly WatchedProcess[], self = 'bench client'): CpuSnapshot {
+  const usage = process.cpuUsage();
+  const snapshot: CpuSnapshot = new Map([[self, new Map([[process.pid, (usage.user + usage.system) / 1000]])]]);
+  for (const group of watched) {
+    const perPid = new Map<number, number>();
+    for (const pid of group.pids()) {
+      const ms = readStat(pid)?.cpuMs;
+      if (ms !== undefined) perPid.set(pid, ms);
+    }
+    snapshot.set(group.name, perPid);
+  }
+  return snapshot;
+}
+
+/**
+ * CPU ms per group between two snapshots. A process started in between counts in full; one that ended
+ * in between is lost (a slight undercount, only for short-lived processes such as Postgres backends).
+ */
+export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): Map<string, number> {
+  const delta = new Map<string, number>();
+  for (const [name, perPid] of after) {
+    let sum = 0;
+    for (const [pid, ms] of perPid) sum += ms - (before.get(name)?.get(pid) ?? 0);
+    delta.set(name, sum);
+  }
+  return delta;
+}
+
+/** Whether per-process CPU can be read here (Linux /proc). */
+export const procAvailable = allPids().length > 0;
