@@ -74,13 +74,19 @@ function connectOnce(url: string, options: IClientOptions, timeoutMs: number): P
     };
     const onConnect = () => settle({ ok: true, client, latencyMs: performance.now() - started });
     const onClose = () =>
-      settle({ ok: false, cause: performance.now() - started >= timeoutMs ? 'no CONNACK in time' : 'closed before CONNACK' });
+      settle({
+        ok: false,
+        cause: performance.now() - started >= timeoutMs ? 'no CONNACK in time' : 'closed before CONNACK',
+      });
     client.once('connect', onConnect);
     client.once('close', onClose);
     // Stays attached: an error after CONNACK (the broker closing the connection) must not throw.
     client.on('error', (error: Error & { code?: string | number }) => {
       if (settled) return;
-      settle({ ok: false, cause: typeof error.code === 'number' ? `CONNACK ${error.code}` : (error.code ?? error.message) });
+      settle({
+        ok: false,
+        cause: typeof error.code === 'number' ? `CONNACK ${error.code}` : (error.code ?? error.message),
+      });
     });
   });
 }

@@ -43,7 +43,8 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     const raw = inline ?? argv[++i];
     const value = Number(raw);
     const min = spec[name].min ?? 0;
-    if (raw === undefined || !Number.isInteger(value) || value < min) fail(`--${name} needs an integer ≥ ${min}, got ${raw}`);
+    if (raw === undefined || !Number.isInteger(value) || value < min)
+      fail(`--${name} needs an integer ≥ ${min}, got ${raw}`);
     values[name] = value;
   }
   return Object.assign(values, { flags: seen }) as ParsedOptions<S>;

@@ -82,7 +82,8 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
       keep(`[${app}] ${line}`);
       if (process.env.PLATFORM_LOGS) process.stderr.write(`[${app}] ${line}\n`);
     },
-    onCrash: (app, code) => process.stderr.write(`platform app ${app} exited with ${code}\n${logs.slice(-40).join('\n')}\n`),
+    onCrash: (app, code) =>
+      process.stderr.write(`platform app ${app} exited with ${code}\n${logs.slice(-40).join('\n')}\n`),
   }).catch((error: unknown) => {
     process.stderr.write(`${logs.slice(-60).join('\n')}\n`);
     throw error;

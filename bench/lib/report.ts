@@ -4,7 +4,9 @@ import { join, resolve } from 'node:path';
 
 /** The repository root, from bench/lib (run through @swc-node/register) or dist/bench/lib (built). */
 export const repoRoot =
-  [resolve(__dirname, '..', '..'), resolve(__dirname, '..', '..', '..')].find((d) => existsSync(join(d, 'package.json'))) ?? '.';
+  [resolve(__dirname, '..', '..'), resolve(__dirname, '..', '..', '..')].find((d) =>
+    existsSync(join(d, 'package.json')),
+  ) ?? '.';
 
 export type Cell = string | number | null | undefined;
 
@@ -16,6 +18,7 @@ export interface Table {
 /** Numbers with a sensible number of decimals: 12345, 123.4, 1.23, 0.012. */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return '–';
+  if (Number.isInteger(value)) return String(value);
   const abs = Math.abs(value);
   const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3;
   return value.toFixed(digits);

@@ -69,8 +69,10 @@ export interface SetDeviceDisabledRequest extends DeviceRef {
   disabled: boolean;
 }
 
-/** One allow rule of a device's topic ACL (the same list EMQX receives in the authn reply). */
+/** One rule of a device's topic ACL (the same list EMQX receives in the authn reply). */
 export interface AclRuleView {
+  /** First match decides; absent means allow. */
+  permission?: 'allow' | 'deny';
   action: 'publish' | 'subscribe' | 'all';
   topic: string;
 }

@@ -85,6 +85,8 @@ describe('parseDeviceTopic', () => {
 describe('deviceAclRules', () => {
   it('lists the allow-list of one device with its pk/dn filled in', () => {
     expect(deviceAclRules('a1PK', 'dev1')).toEqual<AclRule[]>([
+      { permission: 'deny', action: 'publish', topic: '/sys/a1PK/dev1/thing/downlink/#' },
+      { permission: 'deny', action: 'publish', topic: '/sys/a1PK/dev1/thing/lifecycle' },
       { action: 'all', topic: '/sys/a1PK/dev1/thing/#' },
       { action: 'all', topic: '/sys/a1PK/dev1/rrpc/#' },
       { action: 'publish', topic: '/shadow/update/a1PK/dev1' },
@@ -131,6 +133,9 @@ describe('device ACL', () => {
     ['/ext/session/a1PK/dev1/combine/logout', true],
     ['/a1PK/dev1/user/update', true],
     ['/a1PK/dev1/pub', true],
+    // Platform-internal topics inside the device's own tree
+    ['/sys/a1PK/dev1/thing/downlink/reply/message', false],
+    ['/sys/a1PK/dev1/thing/lifecycle', false],
     // Down-only topics
     ['/shadow/get/a1PK/dev1', false],
     ['/ota/device/upgrade/a1PK/dev1', false],

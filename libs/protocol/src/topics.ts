@@ -88,6 +88,8 @@ export type AclAction = 'publish' | 'subscribe';
 
 /** One allow rule: an MQTT topic filter and the action(s) it grants. Also sent to EMQX as `acl`. */
 export interface AclRule {
+  /** Rules are read in order and the first match decides (as EMQX reads them); absent means allow. */
+  permission?: 'allow' | 'deny';
   action: AclAction | 'all';
   topic: string;
 }
@@ -105,6 +107,9 @@ export function deviceAclRules(productKey: string, deviceName: string): AclRule[
   if (!PRODUCT_KEY_LEVEL.test(productKey) || !DEVICE_NAME_LEVEL.test(deviceName)) return [];
   const own = `${productKey}/${deviceName}`;
   return [
+    // Platform-internal topics inside the device's own tree (protocol.md §9, #35 and #36): never from a device.
+    { permission: 'deny', action: 'publish', topic: `/sys/${own}/thing/downlink/#` },
+    { permission: 'deny', action: 'publish', topic: `/sys/${own}/thing/lifecycle` },
     { action: 'all', topic: `/sys/${own}/thing/#` },
     { action: 'all', topic: `/sys/${own}/rrpc/#` },
     { action: 'publish', topic: `/shadow/update/${own}` },
@@ -124,7 +129,8 @@ export function deviceAclRules(productKey: string, deviceName: string): AclRule[
 /** Whether a PUBLISH to `topic` is allowed. Topic names with wildcards are always refused. */
 export function isPublishAllowed(rules: readonly AclRule[], topic: string): boolean {
   if (!isValidTopicName(topic)) return false;
-  return rules.some((rule) => rule.action !== 'subscribe' && topicMatchesFilter(topic, rule.topic));
+  const rule = rules.find((r) => r.action !== 'subscribe' && topicMatchesFilter(topic, r.topic));
+  return rule !== undefined && rule.permission !== 'deny';
 }
 
 /**
@@ -133,7 +139,7 @@ export function isPublishAllowed(rules: readonly AclRule[], topic: string): bool
  */
 export function isSubscribeAllowed(rules: readonly AclRule[], filter: string): boolean {
   if (!isValidTopicFilter(filter)) return false;
-  return rules.some((rule) => rule.action !== 'publish' && filterWithinFilter(filter, rule.topic));
+  return rules.some((rule) => rule.permission !== 'deny' && rule.action !== 'publish' && filterWithinFilter(filter, rule.topic));
 }
 
 /** The reply topic of an Alink request topic: `topic + '_reply'` (protocol.md §0.2). */

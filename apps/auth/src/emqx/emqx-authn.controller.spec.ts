@@ -76,7 +76,8 @@ describe('/emqx/authn (real Nest app)', () => {
     expect(body.result).toBe('allow');
     expect(body.is_superuser).toBe(false);
     expect(body.client_attrs).toEqual(DEVICE);
-    expect(body.acl[0]).toEqual({ permission: 'allow', action: 'all', topic: `/sys/${PK}/${DN}/thing/#` });
+    expect(body.acl).toContainEqual({ permission: 'allow', action: 'all', topic: `/sys/${PK}/${DN}/thing/#` });
+    expect(body.acl[0]).toEqual({ permission: 'deny', action: 'publish', topic: `/sys/${PK}/${DN}/thing/downlink/#` });
     expect(body.acl.at(-1)).toEqual({ permission: 'deny', action: 'all', topic: '#' });
     expect(authentication.requests).toEqual([
       {

@@ -66,7 +66,7 @@ describe('parseEmqxAuthnRequest', () => {
 describe('toEmqxAuthnReply', () => {
   const device = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3' };
 
-  it('allow: client_attrs name the device, the device rules become allows and end with deny-all', () => {
+  it('allow: client_attrs name the device, the device rules keep their permission (allow by default) and end with deny-all', () => {
     const acl = deviceAclRules(PK, DN);
     const reply: MqttAuthenticateReply = { allowed: true, returnCode: CONNACK.accepted, device, acl };
     const emqx = toEmqxAuthnReply(reply);
@@ -75,7 +75,7 @@ describe('toEmqxAuthnReply', () => {
       is_superuser: false,
       client_attrs: device,
       acl: [
-        ...acl.map((r) => ({ permission: 'allow', action: r.action, topic: r.topic })),
+        ...acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
         { permission: 'deny', action: 'all', topic: '#' },
       ],
     });

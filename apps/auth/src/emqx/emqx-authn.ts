@@ -67,10 +67,10 @@ export function toEmqxAuthnReply(reply: MqttAuthenticateReply): EmqxAuthnReply {
     result: 'allow',
     is_superuser: false,
     client_attrs: { productKey, deviceName, iotId },
-    acl: [...reply.acl.map(allowRule), DENY_EVERYTHING_ELSE],
+    acl: [...reply.acl.map(toEmqxRule), DENY_EVERYTHING_ELSE],
   };
 }
 
-function allowRule(rule: AclRuleView): EmqxAclRule {
-  return { permission: 'allow', action: rule.action, topic: rule.topic };
+function toEmqxRule(rule: AclRuleView): EmqxAclRule {
+  return { permission: rule.permission ?? 'allow', action: rule.action, topic: rule.topic };
 }
