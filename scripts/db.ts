@@ -99,10 +99,10 @@ async function create(url: string, app: string, name: string): Promise<void> {
   const snapshot = join(schema.migrationsDir, SNAPSHOT);
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
+  process.stdout.write = (chunk: string | Uint8Array) => {
     chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
     return true;
-  });
+  };
   try {
     await withEngine(schema, url, (engine) =>
       engine.migrateDiff({

@@ -7,8 +7,9 @@ export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5
 DATABASE_URL="$TEST_DATABASE_URL" bash scripts/setup.sh
 echo "test: typecheck"
 npx --no-install tsc -p tsconfig.json --noEmit
-echo "test: lint"
+echo "test: lint and format"
 npx --no-install eslint . --max-warnings 0
+npx --no-install prettier --check . --log-level warn
 echo "test: vitest"
 report=$(mktemp)
 status=0

@@ -139,7 +139,9 @@ export function isPublishAllowed(rules: readonly AclRule[], topic: string): bool
  */
 export function isSubscribeAllowed(rules: readonly AclRule[], filter: string): boolean {
   if (!isValidTopicFilter(filter)) return false;
-  return rules.some((rule) => rule.permission !== 'deny' && rule.action !== 'publish' && filterWithinFilter(filter, rule.topic));
+  return rules.some(
+    (rule) => rule.permission !== 'deny' && rule.action !== 'publish' && filterWithinFilter(filter, rule.topic),
+  );
 }
 
 /** The reply topic of an Alink request topic: `topic + '_reply'` (protocol.md §0.2). */
