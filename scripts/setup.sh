@@ -56,7 +56,9 @@ ensure_node_modules() {
   # Reinstall when the lockfile changed since the last install.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing Node dependencies"
-    npm ci --no-audit --no-fund --loglevel=error
+    # `npm install`, not `npm ci`: the lockfile cannot list the platform builds of native packages
+    # (@swc/core-darwin-…) that this machine's registry does not carry, and `npm ci` refuses such a lockfile.
+    npm install --no-audit --no-fund --loglevel=error
   fi
 }
 

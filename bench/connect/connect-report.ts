@@ -1,4 +1,5 @@
-import { markdownTable, type Cell } from '../lib/report';
+import type { ProfileSummary, TimeWindow } from '../lib/cpu-profile';
+import { formatNumber, markdownTable, type Cell } from '../lib/report';
 import { ratio, summarize, type LatencySummary } from '../lib/stats';
 
 export type Side = 'baseline' | 'platform';
@@ -20,6 +21,8 @@ export interface StormRun {
   statusLagMs?: number;
   /** Platform only: CPU ms by group from the storm's start until that point. */
   cpuMsUntilSettled?: Record<string, number>;
+  /** Platform only: from the storm's start until that point, for slicing CPU profiles. */
+  window?: TimeWindow;
 }
 
 export interface SideSummary {
@@ -147,5 +150,29 @@ export function renderReport(
     '',
     `Online status recorded (apps/auth consumed every connect event) ${lags} after the storm ended.`,
     ...(causes.length ? ['', 'Failures:', ...causes.map((c) => `- ${c}`)] : []),
+  ].join('\n');
+}
+
+/** `--profile`: where auth and bridge spent their CPU during the platform storms (until status recorded). */
+export function renderProfiles(profiles: readonly { app: string; summary: ProfileSummary }[], connects: number): string {
+  const sections = profiles.map(({ app, summary }) =>
+    [
+      `#### ${app}: ${formatNumber(summary.busyMs)} ms sampled, ${formatNumber(summary.busyMs / connects)} ms per connect`,
+      '',
+      markdownTable({
+        columns: ['area (self time)', 'ms', 'ms/connect', 'share'],
+        rows: summary.byArea.map((a): Cell[] => [a.area, a.ms, a.ms / connects, `${((a.ms / summary.busyMs) * 100).toFixed(1)} %`]),
+      }),
+      '',
+      markdownTable({
+        columns: ['function (self time)', 'area', 'ms', 'share'],
+        rows: summary.byFunction.map((f): Cell[] => [f.fn, f.area, f.ms, `${((f.ms / summary.busyMs) * 100).toFixed(1)} %`]),
+      }),
+    ].join('\n'),
+  );
+  return [
+    '### CPU profiles of the platform storms (`--profile`: sampling adds overhead, so read shares, not speed)',
+    '',
+    ...sections.flatMap((s) => [s, '']),
   ].join('\n');
 }

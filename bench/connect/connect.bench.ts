@@ -4,15 +4,18 @@
  * Run on demand (`npm run bench:connect -- --devices 5000`), never by the test suite. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONNECTION_STREAM } from '@iot/contracts';
 import { signedConnectOptions, waitFor, type DeviceIdentity } from '@iot/testing';
 import { parseOptions } from '../lib/args';
 import { startBenchPlatform, type BenchPlatform } from '../lib/bench-platform';
 import { cpuDelta, cpuSnapshot, processesNamed, procAvailable, type WatchedProcess } from '../lib/cpu';
-import { environment, writeReport } from '../lib/report';
+import { monotonicNowUs, summarizeCpuProfile } from '../lib/cpu-profile';
+import { environment, repoRoot, writeReport } from '../lib/report';
 import { startBareBroker, type BareBrokerProcess } from './bare-broker-process';
-import { renderReport, summarizeSide, type Side, type StormRun } from './connect-report';
+import { renderProfiles, renderReport, summarizeSide, type Side, type StormRun } from './connect-report';
 import { createDevices, deleteDevices } from './devices';
 import { closeAll, connectStorm } from './storm';
 
@@ -31,7 +34,10 @@ const options = parseOptions(
       help: 'deadline for apps/auth to record every connection event',
     },
   },
-  { 'keep-devices': 'leave the product and its devices in the bench database' },
+  {
+    'keep-devices': 'leave the product and its devices in the bench database',
+    profile: 'run auth and bridge under --cpu-prof and summarise where the platform storms spent CPU',
+  },
 );
 
 /** Sockets the bench holds besides one per device (NATS, HTTP, stdio, the platform's own). */
@@ -110,6 +116,7 @@ async function runStorm(
     if (target.settle) seq = await target.settle(seq, 2 * warm.clients.length);
   }
   const before = cpuSnapshot(watched);
+  const startUs = monotonicNowUs();
   const result = await storm(devices.length);
   const stormEnd = performance.now();
   const atEnd = cpuSnapshot(watched);
@@ -120,6 +127,7 @@ async function runStorm(
     statusLagMs = performance.now() - stormEnd;
     cpuMsUntilSettled = Object.fromEntries(cpuDelta(before, cpuSnapshot(watched)));
   }
+  const window = { startUs, endUs: monotonicNowUs() };
   await closeAll(result.clients);
   if (target.settle) await target.settle(seq, result.clients.length);
   return {
@@ -134,23 +142,33 @@ async function runStorm(
     serverGroups: target.serverGroups,
     statusLagMs,
     cpuMsUntilSettled,
+    window: target.settle ? window : undefined,
   };
 }
 
 async function main(): Promise<number> {
   if (!checkFileLimit(options.devices)) return 1;
   if (!procAvailable) log('no /proc here: CPU figures will be missing');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const profileDir = join(repoRoot, 'bench', 'results', `connect-${stamp}-profiles`);
+  if (options.flags.has('profile')) mkdirSync(profileDir, { recursive: true });
   log('starting the platform (dist/) with a bus namespace of its own');
-  const bench = await startBenchPlatform({ logLevel: process.env.PLATFORM_LOG_LEVEL ?? 'warn' });
+  const bench = await startBenchPlatform({
+    logLevel: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
+    extraEnv: options.flags.has('profile')
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
+      : undefined,
+  });
+  const runs: StormRun[] = [];
+  let appPids = new Map<string, number[]>();
   let broker: BareBrokerProcess | undefined;
   let fixture: { productKey: string; devices: DeviceIdentity[] } | undefined;
   try {
     log(`creating 1 product and ${options.devices} devices through the API (setup, not measured)`);
-    fixture = await createDevices(bench.api, options.devices, options['setup-concurrency'], (n) =>
-      log(`  ${n} devices`),
-    );
+    fixture = await createDevices(bench.api, options.devices, options['setup-concurrency'], (n) => log(`  ${n} devices`));
     broker = await startBareBroker();
     const apps = bench.processes();
+    appPids = new Map(apps.map((a) => [a.name, a.pids()]));
     const shared = [processesNamed('nats-server'), processesNamed('postgres')];
     const bare: WatchedProcess = { name: 'bare broker', pids: () => [broker!.pid] };
     const watched = [bare, ...apps, ...shared];
@@ -164,7 +182,6 @@ async function main(): Promise<number> {
           fromSeq === 0 && events === 0 ? connectionEventsSeq(bench) : connectionEventsHandled(bench, fromSeq, events),
       },
     ];
-    const runs: StormRun[] = [];
     for (let round = 1; round <= options.rounds; round++) {
       for (const target of targets) {
         log(`round ${round}: ${target.side} storm of ${options.devices} connects`);
@@ -177,27 +194,6 @@ async function main(): Promise<number> {
         runs.push(run);
       }
     }
-    const markdown = renderReport(runs, options);
-    const sides = (['baseline', 'platform'] as const).map((side) => summarizeSide(side, runs));
-    const written = writeReport(
-      'connect',
-      {
-        bench: 'connect',
-        at: new Date().toISOString(),
-        settings: { ...options, flags: [...options.flags] },
-        environment: environment(),
-        sides,
-        ratios: {
-          throughput: sides[1].connectsPerSec / sides[0].connectsPerSec,
-          p99: sides[1].latency.p99 / sides[0].latency.p99,
-        },
-        runs: runs.map(({ latenciesMs: _, ...run }) => run),
-      },
-      markdown,
-    );
-    process.stdout.write(`${markdown}\n`);
-    log(`report: ${written.markdown} (and .json)`);
-    return runs.some((r) => r.failures > 0) ? 3 : 0;
   } catch (error) {
     process.stderr.write(`${bench.recentLogs().slice(-40).join('\n')}\n`);
     throw error;
@@ -209,8 +205,46 @@ async function main(): Promise<number> {
         (error: unknown) => log(`could not delete the bench devices: ${String(error)}`),
       );
     }
+    // Also writes the CPU profiles: --cpu-prof saves them as the apps exit.
     await bench.stop();
   }
+
+  let markdown = renderReport(runs, options);
+  if (options.flags.has('profile')) markdown += `\n\n${profileSection(profileDir, appPids, runs)}`;
+  const sides = (['baseline', 'platform'] as const).map((side) => summarizeSide(side, runs));
+  const written = writeReport(
+    'connect',
+    {
+      bench: 'connect',
+      at: new Date().toISOString(),
+      settings: { ...options, flags: [...options.flags] },
+      environment: environment(),
+      sides,
+      ratios: {
+        throughput: sides[1].connectsPerSec / sides[0].connectsPerSec,
+        p99: sides[1].latency.p99 / sides[0].latency.p99,
+      },
+      runs: runs.map(({ latenciesMs: _, ...run }) => run),
+    },
+    markdown,
+  );
+  process.stdout.write(`${markdown}\n`);
+  log(`report: ${written.markdown} (and .json)`);
+  return runs.some((r) => r.failures > 0) ? 3 : 0;
+}
+
+/** Summarises the auth and bridge profiles over the platform storms (start → status recorded). */
+function profileSection(dir: string, appPids: Map<string, number[]>, runs: readonly StormRun[]): string {
+  const windows = runs.flatMap((r) => (r.window ? [r.window] : []));
+  const connects = runs.filter((r) => r.side === 'platform').reduce((n, r) => n + r.connects, 0);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  const profiles = ['auth', 'bridge'].flatMap((app) => {
+    const pids = appPids.get(app) ?? [];
+    const file = files.find((f) => pids.includes(Number(f.split('.')[3])));
+    return file ? [{ app, summary: summarizeCpuProfile(join(dir, file), windows) }] : [];
+  });
+  log(`CPU profiles: ${dir}`);
+  return renderProfiles(profiles, connects);
 }
 
 main().then(
