@@ -77,6 +77,10 @@ export function appEnv(options: PlatformOptions): NodeJS.ProcessEnv {
 export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 60_000): Promise<RunningPlatform> {
   const children = new Map<AppName, ChildProcess>();
   let stopping = false;
+  let starting = true;
+  let failStartup: (error: Error) => void = () => undefined;
+  const startupFailure = new Promise<never>((_, reject) => (failStartup = reject));
+  startupFailure.catch(() => undefined);
 
   const start = (app: AppName) => {
     const entry = join(root, 'dist', 'apps', app, 'src', 'main.js');
@@ -87,7 +91,9 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
     }
     child.once('exit', (code) => {
       if (children.get(app) === child) children.delete(app);
-      if (!stopping && !child.killed) options.onCrash?.(app, code);
+      if (stopping || child.killed) return;
+      if (starting) failStartup(new Error(`${app} exited with code ${code} while the platform was starting`));
+      else options.onCrash?.(app, code);
     });
     children.set(app, child);
   };
@@ -112,11 +118,12 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
   for (const app of APPS) start(app);
   const baseUrl = `http://127.0.0.1:${options.ports.http}`;
   try {
-    await waitForReady(baseUrl, readyTimeoutMs);
+    await Promise.race([waitForReady(baseUrl, readyTimeoutMs), startupFailure]);
   } catch (error) {
     await stop();
     throw error;
   }
+  starting = false;
   return {
     options,
     baseUrl,

@@ -114,6 +114,17 @@ export function renderReport(
       ],
     ],
   });
+  const rounds = [...new Set(runs.map((r) => r.round))].map((round) => {
+    const [b, p] = (['baseline', 'platform'] as const).map((side) =>
+      summarizeSide(
+        side,
+        runs.filter((r) => r.round === round),
+      ),
+    );
+    return { throughput: ratio(p.connectsPerSec, b.connectsPerSec), p99: ratio(p.latency.p99, b.latency.p99) };
+  });
+  const perRound = (pick: (r: { throughput: number; p99: number }) => number) =>
+    rounds.map((r) => formatNumber(pick(r))).join(', ');
   const platformRuns = runs.filter((r) => r.side === 'platform');
   const connects = sum(platformRuns.map((r) => r.connects));
   // Apps that did no work during the storms (shadow, ota...) would only lengthen the table.
@@ -141,6 +152,9 @@ export function renderReport(
     '### Platform relative to the bare broker (same run)',
     '',
     ratioTable,
+    ...(rounds.length > 1
+      ? ['', `Round by round: connects/s ratio ${perRound((r) => r.throughput)}; p99 ratio ${perRound((r) => r.p99)}.`]
+      : []),
     '',
     '### Where the platform side spends CPU',
     '',
@@ -154,24 +168,41 @@ export function renderReport(
 }
 
 /** `--profile`: where auth and bridge spent their CPU during the platform storms (until status recorded). */
-export function renderProfiles(profiles: readonly { app: string; summary: ProfileSummary }[], connects: number): string {
+export function renderProfiles(
+  profiles: readonly { app: string; summary: ProfileSummary }[],
+  connects: number,
+): string {
   const sections = profiles.map(({ app, summary }) =>
     [
-      `#### ${app}: ${formatNumber(summary.busyMs)} ms sampled, ${formatNumber(summary.busyMs / connects)} ms per connect`,
+      `#### ${app}: ${formatNumber(summary.busyMs)} ms of busy samples, ${formatNumber(summary.busyMs / connects)} ms per connect`,
       '',
       markdownTable({
         columns: ['area (self time)', 'ms', 'ms/connect', 'share'],
-        rows: summary.byArea.map((a): Cell[] => [a.area, a.ms, a.ms / connects, `${((a.ms / summary.busyMs) * 100).toFixed(1)} %`]),
+        rows: summary.byArea.map((a): Cell[] => [
+          a.area,
+          a.ms,
+          a.ms / connects,
+          `${((a.ms / summary.busyMs) * 100).toFixed(1)} %`,
+        ]),
       }),
       '',
       markdownTable({
         columns: ['function (self time)', 'area', 'ms', 'share'],
-        rows: summary.byFunction.map((f): Cell[] => [f.fn, f.area, f.ms, `${((f.ms / summary.busyMs) * 100).toFixed(1)} %`]),
+        rows: summary.byFunction.map((f): Cell[] => [
+          f.fn,
+          f.area,
+          f.ms,
+          `${((f.ms / summary.busyMs) * 100).toFixed(1)} %`,
+        ]),
       }),
     ].join('\n'),
   );
   return [
-    '### CPU profiles of the platform storms (`--profile`: sampling adds overhead, so read shares, not speed)',
+    '### CPU profiles of the platform storms (`--profile`)',
+    '',
+    'Samples from the start of each platform storm until its status was recorded. A sample lasts until the next,',
+    'CPU or not: on a saturated machine that includes waiting for a core, and sampling slows the app. Read shares,',
+    'not speed; compare CPU time with the table above.',
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');

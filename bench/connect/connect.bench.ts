@@ -4,7 +4,7 @@
  * Run on demand (`npm run bench:connect -- --devices 5000`), never by the test suite. See bench/README.md.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CONNECTION_STREAM } from '@iot/contracts';
@@ -13,7 +13,7 @@ import { parseOptions } from '../lib/args';
 import { startBenchPlatform, type BenchPlatform } from '../lib/bench-platform';
 import { cpuDelta, cpuSnapshot, processesNamed, procAvailable, type WatchedProcess } from '../lib/cpu';
 import { monotonicNowUs, summarizeCpuProfile } from '../lib/cpu-profile';
-import { environment, repoRoot, writeReport } from '../lib/report';
+import { environment, repoRoot, resultStamp, writeReport } from '../lib/report';
 import { startBareBroker, type BareBrokerProcess } from './bare-broker-process';
 import { renderProfiles, renderReport, summarizeSide, type Side, type StormRun } from './connect-report';
 import { createDevices, deleteDevices } from './devices';
@@ -36,7 +36,7 @@ const options = parseOptions(
   },
   {
     'keep-devices': 'leave the product and its devices in the bench database',
-    profile: 'run auth and bridge under --cpu-prof and summarise where the platform storms spent CPU',
+    profile: 'sample auth and bridge with the V8 profiler and summarise where the platform storms spent CPU',
   },
 );
 
@@ -46,19 +46,20 @@ const STATUS_CONSUMER = 'auth-status';
 
 const log = (line: string) => process.stderr.write(`[bench:connect] ${line}\n`);
 
-/** The client holds one socket per device, and so does the broker (a child, with the same limit). */
+/**
+ * The client holds one socket per device, and so does the broker (a child, with the same limit). Node
+ * raises its soft open-file limit to the hard one at start, so the hard limit is what counts.
+ */
 function checkFileLimit(devices: number): boolean {
-  const limit = (flag: string) => execFileSync('sh', ['-c', `ulimit ${flag}`], { encoding: 'utf8' }).trim();
-  const soft = limit('-Sn');
+  const limit = execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim();
   const needed = devices + FD_HEADROOM;
-  if (soft === 'unlimited' || Number(soft) >= needed) return true;
-  const hard = limit('-Hn');
-  const affordable = Math.max(0, Number(soft) - FD_HEADROOM);
+  if (limit === 'unlimited' || Number(limit) >= needed) return true;
+  const affordable = Math.max(0, Number(limit) - FD_HEADROOM);
   log(
-    `open-file limit too low: ulimit -n is ${soft}, --devices ${devices} needs about ${needed} ` +
-      `(one socket per device in this process and in the broker process, plus ${FD_HEADROOM} spare).\n` +
-      `  Raise it in this shell (hard limit: ${hard}), e.g. \`ulimit -n ${Math.max(needed, 16_384)}\`, ` +
-      `or run with --devices ${Math.floor(affordable / 1000) * 1000 || affordable}.`,
+    `open-file limit too low: ${limit} files per process, and --devices ${devices} needs about ${needed} ` +
+      `(one socket per device in this process and in the broker's, plus ${FD_HEADROOM} spare).\n` +
+      `  Raise the hard limit (as root: \`ulimit -Hn ${Math.max(needed, 65_536)}\` in the shell that runs the bench, ` +
+      `or LimitNOFILE / limits.conf), or run with --devices ${Math.floor(affordable / 1000) * 1000 || affordable}.`,
   );
   return false;
 }
@@ -149,26 +150,25 @@ async function runStorm(
 async function main(): Promise<number> {
   if (!checkFileLimit(options.devices)) return 1;
   if (!procAvailable) log('no /proc here: CPU figures will be missing');
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = resultStamp();
   const profileDir = join(repoRoot, 'bench', 'results', `connect-${stamp}-profiles`);
   if (options.flags.has('profile')) mkdirSync(profileDir, { recursive: true });
   log('starting the platform (dist/) with a bus namespace of its own');
   const bench = await startBenchPlatform({
     logLevel: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
-    extraEnv: options.flags.has('profile')
-      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${profileDir}`.trim() }
-      : undefined,
+    cpuProfile: options.flags.has('profile') ? { dir: profileDir, apps: ['auth', 'bridge'] } : undefined,
   });
   const runs: StormRun[] = [];
-  let appPids = new Map<string, number[]>();
+  let profiles = '';
   let broker: BareBrokerProcess | undefined;
   let fixture: { productKey: string; devices: DeviceIdentity[] } | undefined;
   try {
     log(`creating 1 product and ${options.devices} devices through the API (setup, not measured)`);
-    fixture = await createDevices(bench.api, options.devices, options['setup-concurrency'], (n) => log(`  ${n} devices`));
+    fixture = await createDevices(bench.api, options.devices, options['setup-concurrency'], (n) =>
+      log(`  ${n} devices`),
+    );
     broker = await startBareBroker();
     const apps = bench.processes();
-    appPids = new Map(apps.map((a) => [a.name, a.pids()]));
     const shared = [processesNamed('nats-server'), processesNamed('postgres')];
     const bare: WatchedProcess = { name: 'bare broker', pids: () => [broker!.pid] };
     const watched = [bare, ...apps, ...shared];
@@ -194,6 +194,7 @@ async function main(): Promise<number> {
         runs.push(run);
       }
     }
+    if (options.flags.has('profile')) profiles = await profileSection(bench, runs);
   } catch (error) {
     process.stderr.write(`${bench.recentLogs().slice(-40).join('\n')}\n`);
     throw error;
@@ -205,12 +206,11 @@ async function main(): Promise<number> {
         (error: unknown) => log(`could not delete the bench devices: ${String(error)}`),
       );
     }
-    // Also writes the CPU profiles: --cpu-prof saves them as the apps exit.
     await bench.stop();
   }
 
   let markdown = renderReport(runs, options);
-  if (options.flags.has('profile')) markdown += `\n\n${profileSection(profileDir, appPids, runs)}`;
+  if (profiles) markdown += `\n\n${profiles}`;
   const sides = (['baseline', 'platform'] as const).map((side) => summarizeSide(side, runs));
   const written = writeReport(
     'connect',
@@ -227,6 +227,7 @@ async function main(): Promise<number> {
       runs: runs.map(({ latenciesMs: _, ...run }) => run),
     },
     markdown,
+    stamp,
   );
   process.stdout.write(`${markdown}\n`);
   log(`report: ${written.markdown} (and .json)`);
@@ -234,17 +235,15 @@ async function main(): Promise<number> {
 }
 
 /** Summarises the auth and bridge profiles over the platform storms (start → status recorded). */
-function profileSection(dir: string, appPids: Map<string, number[]>, runs: readonly StormRun[]): string {
+async function profileSection(bench: BenchPlatform, runs: readonly StormRun[]): Promise<string> {
+  const paths = await bench.writeCpuProfiles();
   const windows = runs.flatMap((r) => (r.window ? [r.window] : []));
   const connects = runs.filter((r) => r.side === 'platform').reduce((n, r) => n + r.connects, 0);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
-  const profiles = ['auth', 'bridge'].flatMap((app) => {
-    const pids = appPids.get(app) ?? [];
-    const file = files.find((f) => pids.includes(Number(f.split('.')[3])));
-    return file ? [{ app, summary: summarizeCpuProfile(join(dir, file), windows) }] : [];
-  });
-  log(`CPU profiles: ${dir}`);
-  return renderProfiles(profiles, connects);
+  log(`CPU profiles: ${[...paths.values()].join(', ')}`);
+  return renderProfiles(
+    [...paths].map(([app, path]) => ({ app, summary: summarizeCpuProfile(path, windows) })),
+    connects,
+  );
 }
 
 main().then(

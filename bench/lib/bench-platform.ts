@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { StreamSpec } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { ApiClient, freePort } from '@iot/testing';
+import { ApiClient, freePort, waitFor } from '@iot/testing';
 import { APPS, launchPlatform, type AppName, type RunningPlatform } from '../../scripts/platform';
 import { childProcesses, type WatchedProcess } from './cpu';
 import { repoRoot } from './report';
@@ -16,6 +17,8 @@ export interface BenchPlatformOptions {
   natsUrl?: string;
   logLevel?: string;
   extraEnv?: Record<string, string>;
+  /** Profile these apps from their start (see cpu-profiler-preload.ts); profiles land in `dir` on writeCpuProfiles(). */
+  cpuProfile?: { dir: string; apps: readonly AppName[] };
 }
 
 export interface BenchPlatform {
@@ -29,6 +32,8 @@ export interface BenchPlatform {
   streamName(spec: StreamSpec): string;
   /** The app processes of this run, one group per app, for CPU accounting. */
   processes(): WatchedProcess[];
+  /** Writes the CPU profiles of the apps started with `cpuProfile` and returns their paths. */
+  writeCpuProfiles(): Promise<Map<AppName, string>>;
   /** The last lines the apps wrote, for a failure report. */
   recentLogs(): string[];
   /** Stops the apps, deletes the run's streams and closes the bench's NATS connection. */
@@ -64,6 +69,14 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     ota: await freePort(),
     rules: await freePort(),
   };
+  const extraEnv = { ...options.extraEnv };
+  if (options.cpuProfile) {
+    const preload = join(repoRoot, 'dist', 'bench', 'lib', 'cpu-profiler-preload.js');
+    if (!existsSync(preload)) throw new Error(`${preload} is missing: run \`npm run build\` first`);
+    extraEnv.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require "${preload}"`.trim();
+    extraEnv.BENCH_CPU_PROFILE_DIR = options.cpuProfile.dir;
+    extraEnv.BENCH_CPU_PROFILE_APPS = options.cpuProfile.apps.join(',');
+  }
   const logs: string[] = [];
   const keep = (line: string) => {
     logs.push(line);
@@ -77,7 +90,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     apiKey: `ak_bench_${randomBytes(16).toString('hex')}`,
     busNamespace,
     logLevel: options.logLevel ?? 'warn',
-    extraEnv: options.extraEnv,
+    extraEnv,
     output: (app, line) => {
       keep(`[${app}] ${line}`);
       if (process.env.PLATFORM_LOGS) process.stderr.write(`[${app}] ${line}\n`);
@@ -94,6 +107,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     const app = /dist\/apps\/([a-z]+)\/src\/main\.js/.exec(cmdline)?.[1];
     return APPS.find((a) => a === app);
   };
+  const processes = () => childProcesses(process.pid, appOf);
   return {
     platform,
     api: new ApiClient(platform.baseUrl, platform.options.apiKey),
@@ -102,7 +116,20 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     nats,
     jsm: await jetstreamManager(nats),
     streamName: (spec) => bus.streamName(spec),
-    processes: () => childProcesses(process.pid, appOf),
+    processes,
+    writeCpuProfiles: async () => {
+      if (!options.cpuProfile) throw new Error('the platform was started without cpuProfile');
+      const { dir, apps } = options.cpuProfile;
+      const paths = new Map<AppName, string>();
+      for (const group of processes().filter((g) => apps.some((a) => a === g.name))) {
+        const [pid] = group.pids();
+        const path = join(dir, `${pid}.cpuprofile`);
+        process.kill(pid, 'SIGUSR2');
+        await waitFor(() => existsSync(path), { timeoutMs: 30_000, what: `CPU profile of ${group.name}` });
+        paths.set(group.name as AppName, path);
+      }
+      return paths;
+    },
     recentLogs: () => [...logs],
     stop: async () => {
       await platform.stop();

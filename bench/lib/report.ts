@@ -40,19 +40,23 @@ export function markdownTable(table: Table): string {
   return [line(table.columns), rule, ...rows.map(line)].join('\n');
 }
 
+/** A file-name-safe timestamp; pass one to writeReport to name a run's other files (profiles) alike. */
+export function resultStamp(at = new Date()): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
+
 export interface WrittenReport {
   json: string;
   markdown: string;
 }
 
 /**
- * Writes `bench/results/<name>-<timestamp>.{json,md}` (gitignored) and returns their paths.
+ * Writes `bench/results/<name>-<stamp>.{json,md}` (gitignored) and returns their paths.
  * The JSON holds every figure; the markdown is what a pull request or an issue quotes.
  */
-export function writeReport(name: string, data: unknown, markdown: string): WrittenReport {
+export function writeReport(name: string, data: unknown, markdown: string, stamp = resultStamp()): WrittenReport {
   const dir = join(repoRoot, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const base = join(dir, `${name}-${stamp}`);
   writeFileSync(`${base}.json`, `${JSON.stringify(data, null, 2)}\n`);
   writeFileSync(`${base}.md`, `${markdown}\n`);

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { connect } from '@nats-io/transport-node';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { TestProject } from 'vitest/node';
-import { freePort } from '@iot/testing';
+import { freePorts } from '@iot/testing';
 import { launchPlatform, type RunningPlatform } from '../../scripts/platform';
 
 export interface PlatformUnderTest {
@@ -38,17 +38,8 @@ export async function setup(project: TestProject): Promise<void> {
     });
   }
   const busNamespace = `t${randomBytes(4).toString('hex')}`;
-  const ports = {
-    http: await freePort(),
-    mqtt: await freePort(),
-    mqttWs: await freePort(),
-    deviceHttp: await freePort(),
-    auth: await freePort(),
-    shadow: await freePort(),
-    tsl: await freePort(),
-    ota: await freePort(),
-    rules: await freePort(),
-  };
+  const [http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules] = await freePorts(9);
+  const ports = { http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules };
   const logs: string[] = [];
   platform = await launchPlatform({
     ports,

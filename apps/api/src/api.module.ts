@@ -8,6 +8,7 @@ import { API_CONFIG, type ApiConfig } from './config/api.env';
 import { DevicesController } from './devices/devices.controller';
 import { PlatformHealthController } from './health/platform-health.controller';
 import { ProductsController } from './products/products.controller';
+import { ShadowsController } from './shadows/shadows.controller';
 
 /** apps/api: the applications' HTTP API. No domain logic: every call is one request to a service. */
 @Module({})
@@ -16,7 +17,13 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [...platformModules('api', config, { healthController: false })],
-      controllers: [PlatformHealthController, ProductsController, DevicesController, ApiKeysController],
+      controllers: [
+        PlatformHealthController,
+        ProductsController,
+        DevicesController,
+        ShadowsController,
+        ApiKeysController,
+      ],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: ApiKeyGuard },

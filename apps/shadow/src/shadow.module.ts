@@ -1,11 +1,45 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { platformModules } from '@iot/runtime';
-import type { ShadowConfig } from './config/shadow.env';
+import { SHADOW_CONFIG, type ShadowConfig } from './config/shadow.env';
+import { DatabaseModule } from './database/database.module';
+import { SettingsController } from './settings/settings.controller';
+import { SettingsRepository } from './settings/settings.repository';
+import { AppliedMessagesPruner } from './shadows/applied-messages.pruner';
+import { ControlOnConnectService } from './shadows/control-on-connect.service';
+import { ShadowPublisher } from './shadows/shadow-publisher';
+import { ShadowRepository } from './shadows/shadow.repository';
+import { ShadowsController } from './shadows/shadows.controller';
+import { ShadowsService } from './shadows/shadows.service';
 
-/** apps/shadow: boots with health and metrics only, for now. */
+/** apps/shadow: device shadows (protocol.md §2). */
 @Module({})
 export class ShadowModule {
   static forRoot(config: ShadowConfig): DynamicModule {
-    return { module: ShadowModule, imports: [...platformModules('shadow', config)] };
+    return {
+      module: ShadowModule,
+      imports: [
+        ...platformModules('shadow', config),
+        {
+          module: ShadowConfigModule,
+          global: true,
+          providers: [{ provide: SHADOW_CONFIG, useValue: config }],
+          exports: [SHADOW_CONFIG],
+        },
+        DatabaseModule,
+      ],
+      providers: [
+        ShadowRepository,
+        ShadowPublisher,
+        ShadowsService,
+        ShadowsController,
+        AppliedMessagesPruner,
+        SettingsRepository,
+        SettingsController,
+        ControlOnConnectService,
+      ],
+    };
   }
 }
+
+@Module({})
+class ShadowConfigModule {}

@@ -64,6 +64,12 @@ export const DeviceEvents = {
   ),
 } as const;
 
+/** Subject filter for one uplink family, for consumers that want only that family. */
+export const uplinkFilter = (family: UplinkFamily): string => `uplink.v1.${family}.*.*`;
+
+/** The device a device-scoped subject (`….{pk}.{dn}`) is about, as a partition key. */
+export const deviceOfSubject = (subject: string): string => subject.split('.').slice(-2).join('.');
+
 export interface DownlinkRequest {
   topic: string;
   /** Payload, base64. */

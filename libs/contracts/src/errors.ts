@@ -11,6 +11,9 @@ export const ErrorCode = {
   DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
   DEVICE_ALREADY_EXISTS: 'DEVICE_ALREADY_EXISTS',
   DEVICE_LIMIT_REACHED: 'DEVICE_LIMIT_REACHED',
+  /** The shadow request failed a protocol check; `details.errorcode` is the protocol's code (protocol.md §2.5). */
+  SHADOW_INVALID: 'SHADOW_INVALID',
+  SHADOW_VERSION_CONFLICT: 'SHADOW_VERSION_CONFLICT',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;

@@ -13,3 +13,4 @@ export { ErrorCode, DomainError, type RpcReply } from './errors';
 export * from './auth.contracts';
 export * from './device-events.contracts';
 export * from './health.contracts';
+export * from './shadow.contracts';

@@ -41,6 +41,10 @@ export interface ConsumeOptions {
   ackWaitMs?: number;
   /** Where a new consumer starts: every retained event, or only those published from now on. */
   deliver?: 'all' | 'new';
+  /** Narrower subject filter than the contract's (before namespacing), e.g. one uplink family. */
+  filter?: string;
+  /** Events with the same key are handled one after another, in stream order (e.g. per device). */
+  partitionBy?: (subject: string) => string;
 }
 
 export interface EventMeta {
@@ -182,7 +186,7 @@ export class Bus {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: options.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      filter_subject: this.subject(contract.filter),
+      filter_subject: this.subject(options.filter ?? contract.filter),
       max_deliver: options.maxDeliver ?? 20,
       ack_wait: (options.ackWaitMs ?? 30_000) * NANOS_PER_MS,
       max_ack_pending: 10_000,
@@ -202,7 +206,9 @@ export class Bus {
     const consumer = await this.js.consumers.get(stream, options.durable);
     const messages = await consumer.consume({ max_messages: Math.max(64, (options.concurrency ?? 1) * 4) });
     this.consumers.push(messages);
-    void this.runConsumer(messages, options.concurrency ?? 1, (m) => this.handleEvent(contract, m, handler));
+    void this.runConsumer(messages, options.concurrency ?? 1, options.partitionBy, (m) =>
+      this.handleEvent(contract, m, handler),
+    );
   }
 
   /** Stops taking new work, waits for handlers in flight, then closes the connection. */
@@ -254,16 +260,29 @@ export class Bus {
     }
   }
 
+  /** Up to `concurrency` events at once; with a partition key, one at a time per key, in order. */
   private async runConsumer(
     messages: ConsumerMessages,
     concurrency: number,
+    partitionBy: ((subject: string) => string) | undefined,
     handle: (m: JsMsg) => Promise<void>,
   ): Promise<void> {
     const running = new Set<Promise<void>>();
+    const tails = new Map<string, Promise<void>>();
     for await (const m of messages) {
-      const p = handle(m).finally(() => running.delete(p));
-      running.add(p);
-      this.track(p);
+      let p: Promise<void>;
+      if (partitionBy) {
+        const key = partitionBy(m.subject);
+        const previous = tails.get(key) ?? Promise.resolve();
+        p = previous.then(() => handle(m));
+        tails.set(key, p);
+        void p.finally(() => tails.get(key) === p && tails.delete(key));
+      } else {
+        p = handle(m);
+      }
+      const tracked = p.finally(() => running.delete(tracked));
+      running.add(tracked);
+      this.track(tracked);
       if (running.size >= concurrency) await Promise.race(running);
     }
   }

@@ -52,7 +52,9 @@ function device(family: TopicFamily, productKey: string, deviceName: string, pat
  */
 export function parseDeviceTopic(topic: string): DeviceTopic | undefined {
   if (!topic.startsWith('/') || !isValidTopicName(topic)) return undefined;
-  const levels = topic.slice(1).split('/');
+  // One seed example publishes to `/shadow/update/{pk}/{dn}/`: a trailing slash on a shadow topic is the same topic.
+  const trimmed = topic.startsWith('/shadow/') && topic.endsWith('/') ? topic.slice(0, -1) : topic;
+  const levels = trimmed.slice(1).split('/');
   if (levels.includes('')) return undefined;
   const n = levels.length;
   switch (levels[0]) {
@@ -113,6 +115,7 @@ export function deviceAclRules(productKey: string, deviceName: string): AclRule[
     { action: 'all', topic: `/sys/${own}/thing/#` },
     { action: 'all', topic: `/sys/${own}/rrpc/#` },
     { action: 'publish', topic: `/shadow/update/${own}` },
+    { action: 'publish', topic: `/shadow/update/${own}/` },
     { action: 'subscribe', topic: `/shadow/get/${own}` },
     { action: 'publish', topic: `/ota/device/inform/${own}` },
     { action: 'publish', topic: `/ota/device/progress/${own}` },

@@ -1,5 +1,5 @@
 export { waitFor } from './wait-for';
-export { freePort } from './ports';
+export { freePort, freePorts } from './ports';
 export { ApiClient } from './api-client';
 export {
   signedConnectOptions,

@@ -11,6 +11,8 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.PRODUCT_NOT_EMPTY]: HttpStatus.CONFLICT,
   [ErrorCode.DEVICE_ALREADY_EXISTS]: HttpStatus.CONFLICT,
   [ErrorCode.DEVICE_LIMIT_REACHED]: HttpStatus.CONFLICT,
+  [ErrorCode.SHADOW_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.SHADOW_VERSION_CONFLICT]: HttpStatus.CONFLICT,
   [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
 };
