@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import * as contracts from './index';
 import type { RpcContract, SignalContract, StreamSpec } from './bus';
 
-const all = Object.values(contracts).flatMap((v) =>
-  v && typeof v === 'object' ? Object.values(v as object) : [],
-) as unknown[];
+const all: unknown[] = Object.values(contracts as Record<string, unknown>).flatMap((v): unknown[] =>
+  v && typeof v === 'object' ? Object.values(v as Record<string, unknown>) : [],
+);
 const isRpc = (c: unknown): c is RpcContract<unknown, unknown> | SignalContract<unknown> =>
   typeof c === 'object' &&
   c !== null &&
