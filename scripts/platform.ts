@@ -35,14 +35,18 @@ export interface PlatformOptions {
   /** Called when an app exits while the platform is meant to be running. */
   onCrash?: (app: AppName, code: number | null) => void;
   extraEnv?: Record<string, string>;
+  /** Processes per app (default 1); extra replicas serve health on a port of the OS's choosing. */
+  replicas?: Partial<Record<AppName, number>>;
 }
 
 export interface RunningPlatform {
   options: PlatformOptions;
   baseUrl: string;
   stop(): Promise<void>;
-  /** Stops one app (SIGTERM) and starts it again: for restart tests. */
-  restart(app: AppName): Promise<void>;
+  /** Stops every process of one app (SIGTERM): for outage tests. */
+  stopApp(app: AppName): Promise<void>;
+  /** Starts an app stopped by {@link stopApp} and waits until the platform is ready again. */
+  startApp(app: AppName): Promise<void>;
 }
 
 const root =
@@ -75,7 +79,7 @@ export function appEnv(options: PlatformOptions): NodeJS.ProcessEnv {
 }
 
 export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 60_000): Promise<RunningPlatform> {
-  const children = new Map<AppName, ChildProcess>();
+  const children = new Map<string, ChildProcess>();
   let stopping = false;
   let starting = true;
   let failStartup: (error: Error) => void = () => undefined;
@@ -83,24 +87,35 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
   startupFailure.catch(() => undefined);
 
   const start = (app: AppName) => {
+    for (let replica = 0; replica < (options.replicas?.[app] ?? 1); replica++) startProcess(app, replica);
+  };
+
+  const startProcess = (app: AppName, replica: number) => {
     const entry = join(root, 'dist', 'apps', app, 'src', 'main.js');
     if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
-    const child = spawn(process.execPath, [entry], { env: appEnv(options), stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = appEnv(options);
+    if (replica > 0) env[`${app.toUpperCase()}_HTTP_PORT`] = '0';
+    const child = spawn(process.execPath, [entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.output?.(app, line));
     }
+    const key = `${app}#${replica}`;
     child.once('exit', (code) => {
-      if (children.get(app) === child) children.delete(app);
+      if (children.get(key) === child) children.delete(key);
       if (stopping || child.killed) return;
       if (starting) failStartup(new Error(`${app} exited with code ${code} while the platform was starting`));
       else options.onCrash?.(app, code);
     });
-    children.set(app, child);
+    children.set(key, child);
   };
 
-  const stopApp = (app: AppName) =>
+  const stopApp = async (app: AppName) => {
+    await Promise.all([...children.keys()].filter((k) => k.startsWith(`${app}#`)).map(stopProcess));
+  };
+
+  const stopProcess = (key: string) =>
     new Promise<void>((resolveStop) => {
-      const child = children.get(app);
+      const child = children.get(key);
       if (!child || child.exitCode !== null) return resolveStop();
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       child.once('exit', () => {
@@ -112,7 +127,7 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
 
   const stop = async () => {
     stopping = true;
-    await Promise.all([...children.keys()].map(stopApp));
+    await Promise.all([...children.keys()].map(stopProcess));
   };
 
   for (const app of APPS) start(app);
@@ -128,8 +143,8 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
     options,
     baseUrl,
     stop,
-    restart: async (app) => {
-      await stopApp(app);
+    stopApp,
+    startApp: async (app) => {
       start(app);
       await waitForReady(baseUrl, readyTimeoutMs);
     },

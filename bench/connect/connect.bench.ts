@@ -64,7 +64,7 @@ function checkFileLimit(devices: number): boolean {
   return false;
 }
 
-/** Where the connection events of this run stand: the stream's last sequence and the status consumer. */
+/** The last sequence of this run's connection stream. */
 async function connectionEventsSeq(bench: BenchPlatform): Promise<number> {
   const info = await bench.jsm.streams.info(bench.streamName(CONNECTION_STREAM));
   return info.state.last_seq;
@@ -91,8 +91,13 @@ interface Target {
   side: Side;
   url: string;
   serverGroups: string[];
-  /** Platform only: waits until the connection events so far are handled; returns the stream position. */
-  settle?: (fromSeq: number, events: number) => Promise<number>;
+  /** Platform only: how it digests the connections' asynchronous work (connect and disconnect events). */
+  events?: {
+    /** The connection stream's last sequence now. */
+    position(): Promise<number>;
+    /** Waits until `count` more events than `fromSeq` are stored and handled; returns the new position. */
+    handled(fromSeq: number, count: number): Promise<number>;
+  };
 }
 
 async function runStorm(
@@ -110,11 +115,12 @@ async function runStorm(
       // Same clientId, username and password shapes on both sides; the bare broker just does not check them.
       connectOptions: (i) => signedConnectOptions(devices[i], { signMethod: 'hmacsha256' }),
     });
-  let seq = target.settle ? await target.settle(0, 0) : 0;
+  const events = target.events;
+  let seq = events ? await events.position() : 0;
   if (options.warmup > 0) {
     const warm = await storm(Math.min(options.warmup, devices.length));
     await closeAll(warm.clients);
-    if (target.settle) seq = await target.settle(seq, 2 * warm.clients.length);
+    if (events) seq = await events.handled(seq, 2 * warm.clients.length);
   }
   const before = cpuSnapshot(watched);
   const startUs = monotonicNowUs();
@@ -123,14 +129,14 @@ async function runStorm(
   const atEnd = cpuSnapshot(watched);
   let statusLagMs: number | undefined;
   let cpuMsUntilSettled: Record<string, number> | undefined;
-  if (target.settle) {
-    seq = await target.settle(seq, result.clients.length);
+  if (events) {
+    seq = await events.handled(seq, result.clients.length);
     statusLagMs = performance.now() - stormEnd;
     cpuMsUntilSettled = Object.fromEntries(cpuDelta(before, cpuSnapshot(watched)));
   }
   const window = { startUs, endUs: monotonicNowUs() };
   await closeAll(result.clients);
-  if (target.settle) await target.settle(seq, result.clients.length);
+  if (events) await events.handled(seq, result.clients.length);
   return {
     side: target.side,
     round,
@@ -143,7 +149,7 @@ async function runStorm(
     serverGroups: target.serverGroups,
     statusLagMs,
     cpuMsUntilSettled,
-    window: target.settle ? window : undefined,
+    window: events ? window : undefined,
   };
 }
 
@@ -178,8 +184,10 @@ async function main(): Promise<number> {
         side: 'platform',
         url: bench.mqttUrl,
         serverGroups: [...apps, ...shared].map((g) => g.name),
-        settle: async (fromSeq, events) =>
-          fromSeq === 0 && events === 0 ? connectionEventsSeq(bench) : connectionEventsHandled(bench, fromSeq, events),
+        events: {
+          position: () => connectionEventsSeq(bench),
+          handled: (fromSeq, count) => connectionEventsHandled(bench, fromSeq, count),
+        },
       },
     ];
     for (let round = 1; round <= options.rounds; round++) {

@@ -10,6 +10,10 @@ const iot = require('alibabacloud-iot-device-sdk') as AlibabaIotSdk;
 
 interface SdkDevice {
   on(event: 'connect' | 'offline' | 'close', cb: () => void): void;
+  getShadow(): void;
+  postShadow(reported: Record<string, unknown>): void;
+  deleteShadow(keys?: string | string[]): void;
+  onShadow(cb: (message: ShadowMessage) => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
   onProps(cb: (msg: { params: Record<string, unknown> }) => void): void;
   postProps(params: Record<string, unknown>, cb?: (res: unknown) => void): void;
@@ -21,6 +25,11 @@ interface AlibabaIotSdk {
     config: Record<string, unknown>,
     cb: (res: { code?: number; data?: Record<string, string>; message?: string }) => void,
   ): void;
+}
+
+interface ShadowMessage {
+  method: string;
+  payload: { status: string; version?: number; state?: Record<string, Record<string, unknown>> };
 }
 
 const platform = inject('platform');
@@ -114,5 +123,66 @@ describe('alibabacloud-iot-device-sdk 1.2.8, unmodified', () => {
     });
     const second = await register();
     expect(second.code).toBe(6289);
+  });
+
+  it('getShadow, postShadow (epoch-ms versions, several in one millisecond), deleteShadow and onShadow', async () => {
+    const { device } = await newDevice();
+    const sdk = sdkDevice(device);
+    const inbox: ShadowMessage[] = [];
+    sdk.onShadow((m) => inbox.push(m));
+    let connected = false;
+    sdk.on('connect', () => (connected = true));
+    await waitFor(() => connected, { what: 'SDK connected' });
+    const replies = () => inbox.filter((m) => m.method === 'reply');
+    // The SDK subscribes to /shadow/get on connect; its first get may race that SUBSCRIBE, so ask until answered.
+    await waitFor(
+      () => {
+        if (replies().length === 0) sdk.getShadow();
+        return replies().length > 0;
+      },
+      { what: 'get reply', intervalMs: 200 },
+    );
+    expect(replies()[0].payload).toEqual({ status: 'success', state: {}, metadata: {}, version: 0 });
+
+    // Three reports in a row: with Date.now() versions, some share a millisecond. None may be refused.
+    sdk.postShadow({ a: 1 });
+    sdk.postShadow({ b: 2 });
+    sdk.postShadow({ c: 3 });
+    await waitFor(() => replies().length === 4, { what: 'three update replies' });
+    expect(
+      replies()
+        .slice(1)
+        .map((r) => r.payload.status),
+    ).toEqual(['success', 'success', 'success']);
+    const versions = replies()
+      .slice(1)
+      .map((r) => r.payload.version!);
+    expect(versions[0]).toBeLessThan(versions[1]);
+    expect(versions[1]).toBeLessThan(versions[2]);
+
+    // The application changes desired: the SDK gets the control through onShadow.
+    const path = `/v1/products/${device.productKey}/devices/${device.deviceName}/shadow`;
+    await api.ok('POST', path, { shadowMessage: JSON.stringify({ method: 'update', state: { desired: { a: 10 } } }) });
+    const control = await waitFor(() => inbox.find((m) => m.method === 'control'), { what: 'control' });
+    expect(control.payload.state).toMatchObject({
+      desired: { a: 10 },
+      reported: { a: 1, b: 2, c: 3 },
+      delta: { a: 10 },
+    });
+
+    sdk.deleteShadow('b');
+    await waitFor(() => replies().length === 5, { what: 'delete reply' });
+    sdk.deleteShadow(['a', 'c']);
+    await waitFor(() => replies().length === 6, { what: 'second delete reply' });
+    expect(
+      replies()
+        .slice(4)
+        .map((r) => r.payload.status),
+    ).toEqual(['success', 'success']);
+    const shadow = await api.ok<{ state: Record<string, unknown> }>('GET', path);
+    expect(shadow.state).toEqual({ desired: { a: 10 }, delta: { a: 10 } });
+    sdk.deleteShadow();
+    await waitFor(() => replies().length === 7, { what: 'delete-all reply' });
+    expect(replies()[6].payload.status).toBe('success');
   });
 });

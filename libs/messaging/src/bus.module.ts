@@ -31,6 +31,8 @@ export class BusModule implements OnApplicationShutdown {
               name: options.name,
               maxReconnectAttempts: -1,
               reconnectTimeWait: 500,
+              // Without this the client builds an Error (for its stack) on every request; ~10% of the bridge's CPU.
+              noAsyncTraces: true,
             });
             return new Bus(connection, options.namespace);
           },

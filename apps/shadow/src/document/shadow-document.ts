@@ -65,7 +65,7 @@ function mergeInto(target: JsonObject, meta: MetaTree, patch: JsonObject, now: n
       delete target[key];
       delete meta[key];
     } else if (isObject(value) && isObject(target[key]) && Object.keys(value).length > 0) {
-      const childMeta = isLeafMeta(meta[key]) || meta[key] === undefined ? {} : (meta[key]);
+      const childMeta = isLeafMeta(meta[key]) || meta[key] === undefined ? {} : meta[key];
       mergeInto(target[key], childMeta, value, now);
       if (Object.keys(target[key]).length === 0) {
         delete target[key];
@@ -83,7 +83,7 @@ function deleteFrom(target: JsonObject, meta: MetaTree, keys: JsonObject): void 
   for (const [key, value] of Object.entries(keys)) {
     // `{"a": {"b": "null"}}` deletes a.b only; any other value names the attribute itself.
     if (isObject(value) && isObject(target[key]) && !isLeafMeta(meta[key])) {
-      deleteFrom(target[key], (meta[key] ?? {}), value);
+      deleteFrom(target[key], meta[key] ?? {}, value);
       if (Object.keys(target[key]).length === 0) {
         delete target[key];
         delete meta[key];

@@ -80,6 +80,47 @@ export class ShadowRepository {
     return seen ? 'duplicate' : 'conflict';
   }
 
+  /**
+   * The path for contended rows: the row is locked (FOR UPDATE) while the change is planned and written,
+   * so writers take turns instead of one starving on retries. `plan` returns undefined to write nothing.
+   */
+  async saveLocked(
+    productKey: string,
+    deviceName: string,
+    plan: (read: LoadedShadow) => StoredShadow | undefined,
+    messageId?: string,
+  ): Promise<'saved' | 'duplicate' | 'unchanged'> {
+    return this.db.$transaction(async (tx) => {
+      await tx.$executeRaw`
+        INSERT INTO "shadow"."Shadow" ("productKey", "deviceName", "document", "version")
+        VALUES (${productKey}, ${deviceName}, ${JSON.stringify({ state: {}, metadata: {}, timestamp: 0 })}::jsonb, 0)
+        ON CONFLICT DO NOTHING`;
+      const rows = await tx.$queryRaw<Row[]>`
+        SELECT "document", "version", "clockVersion" FROM "shadow"."Shadow"
+        WHERE "productKey" = ${productKey} AND "deviceName" = ${deviceName} FOR UPDATE`;
+      if (messageId) {
+        const seen = await tx.$queryRaw<
+          unknown[]
+        >`SELECT 1 FROM "shadow"."AppliedMessage" WHERE "messageId" = ${messageId}`;
+        if (seen.length > 0) return 'duplicate';
+      }
+      const row = rows[0];
+      const next = plan({
+        exists: true,
+        document: { ...row.document, version: Number(row.version) },
+        clockVersion: row.clockVersion === null ? null : Number(row.clockVersion),
+      });
+      if (!next) return 'unchanged';
+      const { version, ...rest } = next.document;
+      await tx.$executeRaw`
+        UPDATE "shadow"."Shadow" SET "document" = ${JSON.stringify(rest)}::jsonb, "version" = ${BigInt(version)},
+          "clockVersion" = ${next.clockVersion === null ? null : BigInt(next.clockVersion)}, "updatedAt" = now()
+        WHERE "productKey" = ${productKey} AND "deviceName" = ${deviceName}`;
+      if (messageId) await tx.$executeRaw`INSERT INTO "shadow"."AppliedMessage" ("messageId") VALUES (${messageId})`;
+      return 'saved';
+    });
+  }
+
   async pruneAppliedMessages(olderThan: Date): Promise<number> {
     return this.db.$executeRaw`DELETE FROM "shadow"."AppliedMessage" WHERE "appliedAt" < ${olderThan}`;
   }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import {
   AuthRpc,
@@ -13,17 +13,19 @@ import {
 } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { HealthRegistry } from '@iot/runtime';
-import { documentView } from '../document/shadow-document';
+import { documentView, type ShadowDocument } from '../document/shadow-document';
 import { SHADOW_ERRORS, type ShadowError } from '../document/shadow-errors';
 import { controlMessage, errorReply, getReply, successReply } from '../document/shadow-messages';
 import { parseShadowRequest, type WriteRequest } from '../document/shadow-request';
-import { planWrite } from '../document/shadow-write';
+import { planWrite, type WritePlan } from '../document/shadow-write';
+import { KeyedLock } from './keyed-lock';
 import { ShadowPublisher } from './shadow-publisher';
 import { ShadowRepository } from './shadow.repository';
 
-/** Optimistic writes retried when another writer got in between; past this, the message is redelivered. */
-const MAX_WRITE_ATTEMPTS = 10;
+/** Optimistic attempts before a write takes the row lock. */
+const OPTIMISTIC_ATTEMPTS = 3;
 
+type Source = 'device' | 'application';
 type WriteOutcome = { ok: true; version: number } | { ok: false; error: ShadowError };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
@@ -31,8 +33,8 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 /** Device shadows: the `/shadow/...` protocol for devices, UpdateDeviceShadow/GetDeviceShadow for applications. */
 @Injectable()
 export class ShadowsService {
-  private readonly logger = new Logger(ShadowsService.name);
   private readonly requests: Counter<'source' | 'method' | 'result'>;
+  private readonly lock = new KeyedLock();
 
   constructor(
     @Inject(ShadowRepository) private readonly shadows: ShadowRepository,
@@ -93,48 +95,85 @@ export class ShadowsService {
     return documentView(document);
   }
 
-  private async write(
+  /** One write per device at a time in this process; see {@link writeOnce}. */
+  private write(ref: ShadowRef, request: WriteRequest, source: Source, messageId?: string): Promise<WriteOutcome> {
+    return this.lock.run(`${ref.productKey}/${ref.deviceName}`, () => this.writeOnce(ref, request, source, messageId));
+  }
+
+  /**
+   * Optimistic first (read, plan, conditional write: two round trips); when another replica keeps winning,
+   * the row is locked and the change planned under the lock, so no writer starves and none is lost.
+   */
+  private async writeOnce(
     ref: ShadowRef,
     request: WriteRequest,
-    source: 'device' | 'application',
+    source: Source,
     messageId?: string,
   ): Promise<WriteOutcome> {
     const { productKey, deviceName } = ref;
-    for (let attempt = 1; attempt <= MAX_WRITE_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
       const read = await this.shadows.load(productKey, deviceName);
       const now = nowSeconds();
       const plan = planWrite(read, request, now);
-      if (!plan.ok) {
-        this.count(source, request.method, plan.error);
-        return plan;
-      }
+      if (!plan.ok) return this.refused(source, request, plan.error);
       const saved = await this.shadows.save(productKey, deviceName, read, plan.next, messageId);
-      if (saved === 'duplicate') {
-        // Applied before (a redelivery): answer again with the current version, change nothing.
-        return { ok: true, version: (await this.shadows.load(productKey, deviceName)).document.version };
-      }
-      if (saved === 'conflict') continue;
-      const document = plan.next.document;
-      this.count(source, request.method);
-      if (plan.controlDue) await this.publisher.send(productKey, deviceName, controlMessage(document, now));
-      await this.bus.publish(
-        ShadowEvents.changed,
-        [productKey, deviceName],
-        {
-          productKey,
-          deviceName,
-          version: document.version,
-          source,
-          method: request.method,
-          state: document.state,
-          timestamp: now,
-        },
-        `${productKey}/${deviceName}/${document.version}`,
-      );
-      return { ok: true, version: document.version };
+      if (saved === 'duplicate') return this.alreadyApplied(ref);
+      if (saved === 'saved') return this.written(ref, request, source, plan.next.document, plan.controlDue, now);
     }
-    this.logger.warn(`${productKey}/${deviceName}: ${MAX_WRITE_ATTEMPTS} concurrent writers won in a row`);
-    throw new Error('shadow write contention');
+    const now = nowSeconds();
+    let result: WritePlan | undefined;
+    const saved = await this.shadows.saveLocked(
+      productKey,
+      deviceName,
+      (read) => {
+        result = planWrite(read, request, now);
+        return result.ok ? result.next : undefined;
+      },
+      messageId,
+    );
+    if (saved === 'duplicate') return this.alreadyApplied(ref);
+    if (!result) return this.refused(source, request, SHADOW_ERRORS.serverException);
+    if (!result.ok) return this.refused(source, request, result.error);
+    return this.written(ref, request, source, result.next.document, result.controlDue, now);
+  }
+
+  private refused(source: Source, request: WriteRequest, error: ShadowError): WriteOutcome {
+    this.count(source, request.method, error);
+    return { ok: false, error };
+  }
+
+  /** Applied before (a redelivery): answer again with the current version, change nothing. */
+  private async alreadyApplied(ref: ShadowRef): Promise<WriteOutcome> {
+    return { ok: true, version: (await this.shadows.load(ref.productKey, ref.deviceName)).document.version };
+  }
+
+  private async written(
+    ref: ShadowRef,
+    request: WriteRequest,
+    source: Source,
+    document: ShadowDocument,
+    controlDue: boolean,
+    now: number,
+  ): Promise<WriteOutcome> {
+    const { productKey, deviceName } = ref;
+    this.count(source, request.method);
+    if (controlDue) await this.publisher.send(productKey, deviceName, controlMessage(document, now));
+    const event = {
+      productKey,
+      deviceName,
+      version: document.version,
+      source,
+      method: request.method,
+      state: document.state,
+      timestamp: now,
+    };
+    await this.bus.publish(
+      ShadowEvents.changed,
+      [productKey, deviceName],
+      event,
+      `${productKey}/${deviceName}/${document.version}`,
+    );
+    return { ok: true, version: document.version };
   }
 
   /** Applications may only address devices that exist (apps/auth knows; it answers DEVICE_NOT_FOUND). */
