@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { DeviceEvents } from '@iot/contracts';
+import { DeviceEvents, deviceOfSubject } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { StatusService } from './status.service';
 
@@ -12,7 +12,9 @@ export class StatusConsumer implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.consume(DeviceEvents.connection, { durable: 'auth-status' }, (e) =>
+    // One device's events in order, different devices in parallel (a reconnect storm is thousands of events).
+    const options = { durable: 'auth-status', concurrency: 32, partitionBy: deviceOfSubject };
+    await this.bus.consume(DeviceEvents.connection, options, (e) =>
       e.type === 'connected' ? this.status.connected(e) : this.status.disconnected(e),
     );
   }
