@@ -1,5 +1,8 @@
+import { connect } from '@nats-io/transport-node';
 import type { MqttClient } from 'mqtt';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { ShadowEvents, type ShadowChangedEvent } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
 import { ApiClient, connectDevice, signedConnectOptions, waitFor, type DeviceIdentity } from '@iot/testing';
 
 const platform = inject('platform');
@@ -193,5 +196,37 @@ describe('device shadow over MQTT (protocol.md §2)', () => {
       what: 'control pushed on connect',
     });
     expect(control.payload.state).toMatchObject({ desired: { mode: 'eco' }, delta: { mode: 'eco' } });
+  });
+
+  it('publishes every change as a shadow.v1.changed event', async () => {
+    const bus = new Bus(await connect({ servers: platform.natsUrl }), platform.busNamespace);
+    try {
+      const events: ShadowChangedEvent[] = [];
+      const d = await newDevice();
+      await bus.consume(ShadowEvents.changed, { durable: `test-changed-${d.deviceName}`, deliver: 'new' }, (e) => {
+        if (e.deviceName === d.deviceName) events.push(e);
+        return Promise.resolve();
+      });
+      const device = await shadowDevice(d);
+      await device.send({ method: 'update', state: { reported: { on: true } } });
+      await appUpdate(d, { method: 'update', state: { desired: { on: false } } });
+      await waitFor(() => events.length === 2, { what: 'two change events' });
+      expect(events).toEqual([
+        expect.objectContaining({
+          productKey: d.productKey,
+          version: 1,
+          source: 'device',
+          method: 'update',
+          state: { reported: { on: true } },
+        }),
+        expect.objectContaining({
+          version: 2,
+          source: 'application',
+          state: { reported: { on: true }, desired: { on: false } },
+        }),
+      ]);
+    } finally {
+      await bus.close();
+    }
   });
 });
