@@ -8,8 +8,9 @@ export async function createDevices(
   count: number,
   concurrency: number,
   progress: (done: number) => void,
+  productName = 'connect bench',
 ): Promise<{ productKey: string; devices: DeviceIdentity[] }> {
-  const { productKey } = await api.ok<ProductCreated>('POST', '/v1/products', { name: 'connect bench' });
+  const { productKey } = await api.ok<ProductCreated>('POST', '/v1/products', { name: productName });
   let done = 0;
   const names = Array.from({ length: count }, (_, i) => `bench-${String(i).padStart(6, '0')}`);
   const devices = await mapPool(names, concurrency, async (deviceName) => {

@@ -1,13 +1,19 @@
 export interface OptionSpec {
-  default: number;
+  /** A number, or a list of numbers (given as `--name 1,2,3`). */
+  default: number | readonly number[];
   help: string;
   min?: number;
 }
 
-export type ParsedOptions<S extends Record<string, OptionSpec>> = { [K in keyof S]: number } & { flags: Set<string> };
+type OptionValue<O extends OptionSpec> = O['default'] extends readonly number[] ? number[] : number;
+
+export type ParsedOptions<S extends Record<string, OptionSpec>> = { [K in keyof S]: OptionValue<S[K]> } & {
+  flags: Set<string>;
+};
 
 /**
- * Parses `--name value` and `--name=value` numeric options, plus bare `--flag`s listed in `flags`.
+ * Parses `--name value` and `--name=value` numeric options (comma-separated lists for options whose
+ * default is a list), plus bare `--flag`s listed in `flags`.
  * Prints usage and exits on `--help` or an unknown or invalid option.
  */
 export function parseOptions<S extends Record<string, OptionSpec>>(
@@ -16,14 +22,21 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
   flags: Record<string, string> = {},
   argv: readonly string[] = process.argv.slice(2),
 ): ParsedOptions<S> {
-  const values: Record<string, number> = Object.fromEntries(Object.entries(spec).map(([k, s]) => [k, s.default]));
+  const values: Record<string, number | number[]> = Object.fromEntries(
+    Object.entries(spec).map(([k, s]) => [k, typeof s.default === 'number' ? s.default : [...s.default]]),
+  );
   const seen = new Set<string>();
+  const shown = (value: number | readonly number[]) => (typeof value === 'number' ? String(value) : value.join(','));
   const fail = (message?: string): never => {
     if (message) process.stderr.write(`${message}\n\n`);
     const lines = [
       usage,
       '',
-      ...Object.entries(spec).map(([k, s]) => `  --${k} <n>`.padEnd(28) + `${s.help} (default ${s.default})`),
+      ...Object.entries(spec).map(
+        ([k, s]) =>
+          `  --${k} ${typeof s.default === 'number' ? '<n>' : '<n,…>'}`.padEnd(28) +
+          `${s.help} (default ${shown(s.default)})`,
+      ),
       ...Object.entries(flags).map(([k, help]) => `  --${k}`.padEnd(28) + help),
     ];
     process.stderr.write(`${lines.join('\n')}\n`);
@@ -41,11 +54,13 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     }
     if (!(name in spec)) fail(`unknown option --${name}`);
     const raw = inline ?? argv[++i];
-    const value = Number(raw);
     const min = spec[name].min ?? 0;
-    if (raw === undefined || !Number.isInteger(value) || value < min)
-      fail(`--${name} needs an integer ≥ ${min}, got ${raw}`);
-    values[name] = value;
+    const list = typeof spec[name].default !== 'number';
+    const parts = raw === undefined ? [] : list ? raw.split(',') : [raw];
+    const numbers = parts.map(Number);
+    if (parts.length === 0 || numbers.some((n, j) => parts[j].trim() === '' || !Number.isInteger(n) || n < min))
+      fail(`--${name} needs ${list ? 'a comma-separated list of integers' : 'an integer'} ≥ ${min}, got ${raw}`);
+    values[name] = list ? numbers : numbers[0];
   }
   return Object.assign(values, { flags: seen }) as ParsedOptions<S>;
 }

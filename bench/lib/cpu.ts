@@ -76,6 +76,63 @@ export function processesNamed(comm: string): WatchedProcess {
   return { name: comm, pids: () => allPids().filter((pid) => readStat(pid)?.comm === comm) };
 }
 
+/** Every process whose command name and command line satisfy `match`, whoever started it. */
+export function processesWhere(name: string, match: (comm: string, cmdline: string) => boolean): WatchedProcess {
+  return {
+    name,
+    pids: () =>
+      allPids().filter((pid) => {
+        const comm = readStat(pid)?.comm;
+        return comm !== undefined && match(comm, readCmdline(pid));
+      }),
+  };
+}
+
+/**
+ * Which database a Postgres process works for, from the title it sets (`postgres: 15/main: user db
+ * 127.0.0.1(5432) idle`, `… autovacuum worker db`); undefined for the server's own processes (postmaster,
+ * WAL writer, checkpointer…), which work for every database.
+ */
+export function postgresDatabaseOf(cmdline: string): string | undefined {
+  const title = /^postgres: (?:[^:]+: )?(.*)$/.exec(cmdline)?.[1];
+  if (!title) return undefined;
+  return (
+    /^\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title)?.[1] ?? /^autovacuum worker (\S+)/.exec(title)?.[1]
+  );
+}
+
+/**
+ * Postgres split three ways: the backends (and autovacuum workers) of `database`, the server's shared
+ * processes, and the backends of every other database (someone else's work: report it, do not charge it).
+ */
+export function postgresProcesses(database: string): {
+  own: WatchedProcess;
+  server: WatchedProcess;
+  others: WatchedProcess;
+} {
+  const isPostgres = (comm: string) => comm === 'postgres' || comm.startsWith('postgres:');
+  return {
+    own: processesWhere(`postgres (${database})`, (c, l) => isPostgres(c) && postgresDatabaseOf(l) === database),
+    server: processesWhere('postgres (server)', (c, l) => isPostgres(c) && postgresDatabaseOf(l) === undefined),
+    others: processesWhere('postgres (other databases)', (c, l) => {
+      const db = postgresDatabaseOf(l);
+      return isPostgres(c) && db !== undefined && db !== database;
+    }),
+  };
+}
+
+/** Busy CPU ms of the whole machine so far, every core summed (/proc/stat: all but idle and iowait); NaN without /proc. */
+export function machineBusyMs(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / CLOCK_TICKS;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Number.NaN;
+    throw error;
+  }
+}
+
 /** CPU ms used so far, by group and pid. */
 export type CpuSnapshot = Map<string, Map<number, number>>;
 

@@ -14,3 +14,4 @@ export * from './auth.contracts';
 export * from './device-events.contracts';
 export * from './health.contracts';
 export * from './shadow.contracts';
+export * from './tsl.contracts';
