@@ -25,6 +25,8 @@ export interface BenchPlatform {
   platform: RunningPlatform;
   api: ApiClient;
   mqttUrl: string;
+  /** The platform's database (the bench's own, see {@link BenchPlatformOptions.databaseUrl}). */
+  databaseUrl: string;
   busNamespace: string;
   nats: NatsConnection;
   jsm: JetStreamManager;
@@ -112,6 +114,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     platform,
     api: new ApiClient(platform.baseUrl, platform.options.apiKey),
     mqttUrl: `mqtt://127.0.0.1:${ports.mqtt}`,
+    databaseUrl,
     busNamespace,
     nats,
     jsm: await jetstreamManager(nats),

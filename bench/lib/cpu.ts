@@ -96,9 +96,7 @@ export function processesWhere(name: string, match: (comm: string, cmdline: stri
 export function postgresDatabaseOf(cmdline: string): string | undefined {
   const title = /^postgres: (?:[^:]+: )?(.*)$/.exec(cmdline)?.[1];
   if (!title) return undefined;
-  return (
-    /^\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title)?.[1] ?? /^autovacuum worker (\S+)/.exec(title)?.[1]
-  );
+  return /^\S+ (\S+) (?:\S+\(\d+\)|\[local\])/.exec(title)?.[1] ?? /^autovacuum worker (\S+)/.exec(title)?.[1];
 }
 
 /**

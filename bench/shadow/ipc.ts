@@ -12,9 +12,7 @@ export type Side = 'echo' | 'platform';
  * - `prime`: every device sends one update and waits for its reply (unmeasured: creates the shadows).
  */
 export type Load =
-  | { mode: 'open'; rate: number; maxInflight: number }
-  | { mode: 'closed'; inflight: number }
-  | { mode: 'prime' };
+  { mode: 'open'; rate: number; maxInflight: number } | { mode: 'closed'; inflight: number } | { mode: 'prime' };
 
 export type Command =
   | {

@@ -24,7 +24,7 @@ export class AuthModule {
           providers: [{ provide: AUTH_CONFIG, useValue: config }],
           exports: [AUTH_CONFIG],
         },
-        DatabaseModule,
+        DatabaseModule.forRoot(config),
         ProductsModule,
         DevicesModule,
         AuthenticationModule,

@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { platformModules } from '@iot/runtime';
+import { platformModules, PrismaModule } from '@iot/runtime';
 import { SHADOW_CONFIG, type ShadowConfig } from './config/shadow.env';
-import { DatabaseModule } from './database/database.module';
+import { SHADOW_DB } from './database/shadow-db';
+import { PrismaClient } from './generated/prisma/client';
 import { SettingsController } from './settings/settings.controller';
 import { SettingsRepository } from './settings/settings.repository';
 import { AppliedMessagesPruner } from './shadows/applied-messages.pruner';
@@ -25,7 +26,12 @@ export class ShadowModule {
           providers: [{ provide: SHADOW_CONFIG, useValue: config }],
           exports: [SHADOW_CONFIG],
         },
-        DatabaseModule,
+        PrismaModule.forApp({
+          token: SHADOW_DB,
+          client: PrismaClient,
+          databaseUrl: config.DATABASE_URL,
+          schema: 'shadow',
+        }),
       ],
       providers: [
         ShadowRepository,

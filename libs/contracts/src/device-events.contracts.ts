@@ -35,7 +35,8 @@ export interface UplinkMessage {
 }
 
 export interface ConnectionEvent {
-  type: 'connected' | 'disconnected';
+  /** `subscribed`: the device subscribed (`topics`); services waiting to deliver to it try now. */
+  type: 'connected' | 'disconnected' | 'subscribed';
   productKey: string;
   deviceName: string;
   clientId: string;
@@ -48,6 +49,8 @@ export interface ConnectionEvent {
   cleanSession?: boolean;
   /** Disconnect reason, in EMQX's vocabulary (normal, tcp_closed, keepalive_timeout, kicked, takenover...). */
   reason?: string;
+  /** The filters granted, for `subscribed`. */
+  topics?: string[];
 }
 
 export const DeviceEvents = {

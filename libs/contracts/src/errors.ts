@@ -14,6 +14,13 @@ export const ErrorCode = {
   /** The shadow request failed a protocol check; `details.errorcode` is the protocol's code (protocol.md §2.5). */
   SHADOW_INVALID: 'SHADOW_INVALID',
   SHADOW_VERSION_CONFLICT: 'SHADOW_VERSION_CONFLICT',
+  THING_MODEL_INVALID: 'THING_MODEL_INVALID',
+  /** Arguments that do not fit the thing model (460 on the device side). */
+  TSL_VALIDATION_FAILED: 'TSL_VALIDATION_FAILED',
+  DEVICE_OFFLINE: 'DEVICE_OFFLINE',
+  COMMAND_NOT_FOUND: 'COMMAND_NOT_FOUND',
+  COMMAND_NOT_CANCELLABLE: 'COMMAND_NOT_CANCELLABLE',
+  COMMAND_TIMEOUT: 'COMMAND_TIMEOUT',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;

@@ -15,3 +15,4 @@ export * from './device-events.contracts';
 export * from './health.contracts';
 export * from './shadow.contracts';
 export * from './tsl.contracts';
+export * from './tsl-rpc.contracts';

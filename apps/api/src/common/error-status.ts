@@ -13,6 +13,12 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.DEVICE_LIMIT_REACHED]: HttpStatus.CONFLICT,
   [ErrorCode.SHADOW_INVALID]: HttpStatus.BAD_REQUEST,
   [ErrorCode.SHADOW_VERSION_CONFLICT]: HttpStatus.CONFLICT,
+  [ErrorCode.THING_MODEL_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.TSL_VALIDATION_FAILED]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.DEVICE_OFFLINE]: HttpStatus.CONFLICT,
+  [ErrorCode.COMMAND_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.COMMAND_NOT_CANCELLABLE]: HttpStatus.CONFLICT,
+  [ErrorCode.COMMAND_TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
   [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
 };

@@ -84,6 +84,10 @@ export class DeviceEdgeService {
     await this.connection({ ...event, type: 'disconnected' });
   }
 
+  async subscribed(event: ConnectionEvent): Promise<void> {
+    await this.bus.publish(DeviceEvents.connection, ['subscribed', event.productKey, event.deviceName], { ...event, type: 'subscribed' });
+  }
+
   /** Deduped by connection and kind: a webhook delivered twice is stored once. */
   private async connection(event: ConnectionEvent): Promise<void> {
     await this.bus.publish(

@@ -98,6 +98,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     broker.on('clientReady', (client) => this.onReady(client));
     broker.on('clientDisconnect', (client) => this.onDisconnect(client));
     broker.on('keepaliveTimeout', (client) => this.markClosing(client, 'keepalive_timeout'));
+    broker.on('subscribe', (subscriptions, client) => this.onSubscribe(client, subscriptions));
     this.broker = broker;
     this.listeners = await listen(
       this.config.MQTT_HOST,
@@ -245,6 +246,24 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
         cleanSession: session.clean,
       })
       .catch((error: unknown) => this.logger.error(`connect event of ${client.id} not stored: ${String(error)}`));
+  }
+
+  /** Granted subscriptions (Aedes reports denied ones with QoS 128); services with queued messages deliver now. */
+  private onSubscribe(client: Client, subscriptions: Subscription[]): void {
+    const session = this.sessions.get(client);
+    const granted = subscriptions.filter((s) => (s.qos as number) !== 128);
+    if (!session || granted.length === 0) return;
+    this.edge
+      .subscribed({
+        type: 'subscribed',
+        productKey: session.productKey,
+        deviceName: session.deviceName,
+        clientId: client.id,
+        connectedAt: session.connectedAt,
+        at: Date.now(),
+        topics: granted.map((s) => s.topic),
+      })
+      .catch((error: unknown) => this.logger.error(`subscribe event of ${client.id} not stored: ${String(error)}`));
   }
 
   private onDisconnect(client: Client): void {

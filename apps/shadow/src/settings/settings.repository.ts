@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ShadowSettings } from '@iot/contracts';
-import { SHADOW_DB, type ShadowDb } from '../database/database.module';
+import { SHADOW_DB, type ShadowDb } from '../database/shadow-db';
 
 @Injectable()
 export class SettingsRepository {

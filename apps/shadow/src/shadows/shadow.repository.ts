@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { SHADOW_DB, type ShadowDb } from '../database/database.module';
+import { SHADOW_DB, type ShadowDb } from '../database/shadow-db';
 import { emptyDocument, type ShadowDocument } from '../document/shadow-document';
 import type { StoredShadow } from '../document/shadow-write';
 
