@@ -94,7 +94,7 @@ export function figures(run: StepRun): StepFigures {
 export interface Targets {
   throughput: { required: number; saturation?: number; step?: StepFigures; met: boolean };
   p99: { requiredMs: number; atRate: number; step?: StepFigures; met: boolean };
-  cpu: { requiredRatio: number; step?: string; ratio?: number; met: boolean };
+  cpu: { requiredRatio: number; step?: string; ratio?: number; sustained: boolean; met: boolean };
 }
 
 export const TARGETS = { updatesPerSec: 8000, p99Ms: 10, p99AtRate: 4000, cpuRatio: 3 } as const;
@@ -106,11 +106,14 @@ export function evaluateTargets(runs: readonly StepRun[]): Targets {
   const at = (rate: number) => platform.find((f) => f.offered === rate);
   const fixed8k = at(TARGETS.updatesPerSec);
   const fixed4k = at(TARGETS.p99AtRate);
-  // CPU: judged at saturation (no idle time diluted into it), else at the highest fixed load.
-  const cpuStep = saturation?.step ?? platform.filter((f) => f.offered !== undefined).at(-1)?.step;
+  // CPU: compared at the same work rate — the highest fixed load the platform sustained (else the lowest one,
+  // else saturation, where the two sides run at very different rates and batch very differently).
+  const fixed = platform.filter((f) => f.offered !== undefined);
+  const cpuStep = (fixed.filter((f) => f.sustained).at(-1) ?? fixed[0] ?? saturation)?.step;
   const echoCpu = all.find((f) => f.side === 'echo' && f.step === cpuStep)?.serverCpuMsPerUpdate;
   const platformCpu = platform.find((f) => f.step === cpuStep)?.serverCpuMsPerUpdate;
   const cpuRatio = echoCpu !== undefined && platformCpu !== undefined ? ratio(platformCpu, echoCpu) : undefined;
+  const cpuSustained = platform.find((f) => f.step === cpuStep)?.sustained ?? false;
   return {
     throughput: {
       required: TARGETS.updatesPerSec,
@@ -131,6 +134,7 @@ export function evaluateTargets(runs: readonly StepRun[]): Targets {
       requiredRatio: TARGETS.cpuRatio,
       step: cpuStep,
       ratio: cpuRatio,
+      sustained: cpuSustained,
       met: cpuRatio !== undefined && cpuRatio <= TARGETS.cpuRatio,
     },
   };
@@ -238,7 +242,9 @@ export function renderReport(
       ],
       [
         `server CPU per update ≤ ${t.cpu.requiredRatio}× the echo's`,
-        t.cpu.ratio !== undefined ? `${formatNumber(t.cpu.ratio)}× (${t.cpu.step})` : 'no step with both sides',
+        t.cpu.ratio !== undefined
+          ? `${formatNumber(t.cpu.ratio)}× at ${t.cpu.step}${t.cpu.step === 'saturation' || t.cpu.sustained ? '' : ' (which the platform did not sustain)'}`
+          : 'no step with both sides',
         met(t.cpu.met),
       ],
     ],
@@ -321,8 +327,14 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
     const server = (r: StepRun | undefined) =>
       r ? sum(r.serverGroups.map((g) => r.cpuMs[g] ?? 0)) / r.result.repliesUntilDrained : null;
     const saturation = own.find((r) => r.step === 'saturation');
+    const idle = Object.keys(idleCores).length > 0;
     return markdownTable({
-      columns: [`${side} process`, ...steps, ...(saturation ? ['cores at saturation', 'share of server'] : [])],
+      columns: [
+        `${side} process`,
+        ...steps,
+        ...(saturation ? ['cores at saturation', 'share of server'] : []),
+        ...(idle ? ['cores idle'] : []),
+      ],
       rows: [
         ...groups.map((g): Cell[] => {
           const row: Cell[] = [
@@ -365,7 +377,7 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
     '',
     'Columns by step: CPU ms per update. _cores idle_: the same process with every device connected and no load',
     '(timers, keepalives, polling) — at low rates that fixed cost weighs on the per-update figures. nats-server and',
-    '`postgres (server)` are shared with whatever else uses them; `postgres (other databases)` is someone else\'s work',
+    "`postgres (server)` are shared with whatever else uses them; `postgres (other databases)` is someone else's work",
     'on the same server (not charged to the platform; it shows how busy the machine was).',
   ].join('\n');
 }
@@ -424,13 +436,25 @@ export function renderProfiles(
   updates: number,
   span: string,
 ): string {
+  const perUpdate = (ms: number) => (ms / updates) * 1000;
   const sections = profiles.map(({ app, summary }) =>
     [
-      `#### ${app}: ${formatNumber(summary.busyMs)} ms of busy samples, ${formatNumber((summary.busyMs / updates) * 1000)} µs per update`,
+      `#### ${app}: ${formatNumber(summary.busyMs)} ms of busy samples, ${formatNumber(perUpdate(summary.busyMs))} µs per update`,
       '',
       markdownTable({
-        columns: ['area (self time)', 'ms', 'µs/update', 'share'],
-        rows: summary.byArea.map((a): Cell[] => [a.area, a.ms, (a.ms / updates) * 1000, pct(a.ms, summary.busyMs)]),
+        columns: ['self time charged to the nearest package or app frame', 'ms', 'µs/update', 'share'],
+        rows: summary.byOwner.map((a): Cell[] => [a.area, a.ms, perUpdate(a.ms), pct(a.ms, summary.busyMs)]),
+      }),
+      '',
+      markdownTable({
+        columns: ['repository function (inclusive)', 'area', 'ms', 'µs/update', 'share'],
+        rows: summary.repoInclusive.map((f): Cell[] => [
+          f.fn,
+          f.area,
+          f.ms,
+          perUpdate(f.ms),
+          pct(f.ms, summary.busyMs),
+        ]),
       }),
       '',
       markdownTable({
@@ -442,9 +466,11 @@ export function renderProfiles(
   return [
     '### CPU profiles (`--profile`)',
     '',
-    `Samples of ${span}. A sample lasts until the next, CPU or not: on a saturated machine that includes`,
-    'waiting for a core, and sampling slows the app. Read shares, not speed; the CPU table above is the unprofiled truth',
-    'only in a run without `--profile`.',
+    `Samples of ${span}, per update answered in it. First table: self time, where native code and Node's modules`,
+    '(socket writes, microtask runs) are charged to the package or app code that called them. Second: time spent',
+    'under each function of apps/ and libs/ (after an `await`, a stack starts at the continuation, so a caller that',
+    'awaits shows only its own synchronous share). A sample lasts until the next, CPU or not: on a saturated machine',
+    'that includes waiting for a core, and sampling slows the apps. Read shares, not speed.',
     '',
     ...sections.flatMap((s) => [s, '']),
   ].join('\n');

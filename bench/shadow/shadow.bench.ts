@@ -255,7 +255,11 @@ async function main(): Promise<number> {
       const delta = cpuDelta(before, cpuSnapshot(context.watched, GROUPS.bench));
       const elapsed = performance.now() - started;
       idleCores = Object.fromEntries([...delta].map(([group, ms]) => [group, ms / elapsed]));
-      log(`idle: ${Object.values(idleCores).reduce((a, b) => a + b, 0).toFixed(3)} cores busy with every device connected`);
+      log(
+        `idle: ${Object.values(idleCores)
+          .reduce((a, b) => a + b, 0)
+          .toFixed(3)} cores busy with every device connected`,
+      );
     }
     const plan: { step: string; load: Load; durationMs: number }[] = options.rates.map((rate) => ({
       step: `${rate}/s`,

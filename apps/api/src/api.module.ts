@@ -9,6 +9,7 @@ import { DevicesController } from './devices/devices.controller';
 import { PlatformHealthController } from './health/platform-health.controller';
 import { ProductsController } from './products/products.controller';
 import { ShadowsController } from './shadows/shadows.controller';
+import { ThingsController } from './things/things.controller';
 
 /** apps/api: the applications' HTTP API. No domain logic: every call is one request to a service. */
 @Module({})
@@ -22,6 +23,7 @@ export class ApiModule {
         ProductsController,
         DevicesController,
         ShadowsController,
+        ThingsController,
         ApiKeysController,
       ],
       providers: [

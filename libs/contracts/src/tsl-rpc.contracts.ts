@@ -45,7 +45,8 @@ export interface DroppedValueView {
   at: string;
 }
 
-export type CommandStatus = 'PENDING' | 'SENT' | 'DELIVERED' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED' | 'TIMEOUT' | 'CANCELLED';
+export type CommandStatus =
+  'PENDING' | 'SENT' | 'DELIVERED' | 'SUCCEEDED' | 'FAILED' | 'EXPIRED' | 'TIMEOUT' | 'CANCELLED';
 
 export interface CommandView {
   commandId: string;
@@ -104,7 +105,9 @@ export const TslRpc = {
   putModel: rpc<{ productKey: string; model: ThingModelDocument }, ThingModelDocument>('tsl.v1.model.put'),
   getModel: rpc<{ productKey: string }, ThingModelDocument>('tsl.v1.model.get'),
   latestProperties: rpc<DeviceTarget, PropertyValueView[]>('tsl.v1.properties.latest'),
-  propertyHistory: rpc<HistoryRequest & { identifier: string }, HistoryPage<PropertyValueView>>('tsl.v1.properties.history'),
+  propertyHistory: rpc<HistoryRequest & { identifier: string }, HistoryPage<PropertyValueView>>(
+    'tsl.v1.properties.history',
+  ),
   events: rpc<HistoryRequest, HistoryPage<EventView>>('tsl.v1.events.list'),
   droppedValues: rpc<HistoryRequest, HistoryPage<DroppedValueView>>('tsl.v1.dropped.list'),
   setProperties: rpc<SetPropertiesRequest, CommandAccepted>('tsl.v1.commands.set-properties'),

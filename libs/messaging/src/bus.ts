@@ -145,6 +145,24 @@ export class Bus {
     this.subscriptions.push(sub);
   }
 
+  /**
+   * Listens for one signal before the caller triggers it (e.g. a device's reply to a sync call that another
+   * replica will receive): the subscription is registered with the server when this resolves, and the
+   * returned function waits for the signal, or undefined after `timeoutMs`.
+   */
+  async listenOnce<T>(contract: SignalContract<T>, timeoutMs: number): Promise<() => Promise<T | undefined>> {
+    const sub = this.connection.subscribe(this.subject(contract.subject), { max: 1, timeout: timeoutMs });
+    await this.connection.flush();
+    return async () => {
+      try {
+        for await (const msg of sub) return decode<T>(msg.data);
+      } catch {
+        // The subscription's timeout: no signal in time.
+      }
+      return undefined;
+    };
+  }
+
   /** Creates the stream if missing and brings its settings up to date; safe to call from every replica. */
   async ensureStream(spec: StreamSpec): Promise<void> {
     const name = this.streamName(spec);

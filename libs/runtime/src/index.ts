@@ -4,3 +4,4 @@ export { HealthModule, HealthRegistry, HealthController, type ReadinessCheck } f
 export { runApp, type RunOptions } from './bootstrap';
 export { createPrismaClient, PrismaModule, type PrismaLike } from './prisma';
 export { platformModules } from './platform-modules';
+export { KeyedLock } from './keyed-lock';

@@ -85,7 +85,10 @@ export class DeviceEdgeService {
   }
 
   async subscribed(event: ConnectionEvent): Promise<void> {
-    await this.bus.publish(DeviceEvents.connection, ['subscribed', event.productKey, event.deviceName], { ...event, type: 'subscribed' });
+    await this.bus.publish(DeviceEvents.connection, ['subscribed', event.productKey, event.deviceName], {
+      ...event,
+      type: 'subscribed',
+    });
   }
 
   /** Deduped by connection and kind: a webhook delivered twice is stored once. */

@@ -18,7 +18,7 @@ import { SHADOW_ERRORS, type ShadowError } from '../document/shadow-errors';
 import { controlMessage, errorReply, getReply, successReply } from '../document/shadow-messages';
 import { parseShadowRequest, type WriteRequest } from '../document/shadow-request';
 import { planWrite, type WritePlan } from '../document/shadow-write';
-import { KeyedLock } from './keyed-lock';
+import { KeyedLock } from '@iot/runtime';
 import { ShadowPublisher } from './shadow-publisher';
 import { ShadowRepository } from './shadow.repository';
 

@@ -1,5 +1,5 @@
 /**
- * Runs tasks one at a time per key (here: per device), in call order, and different keys in parallel.
+ * Runs tasks one at a time per key (e.g. per device), in call order, and different keys in parallel.
  * Writers in one process queue instead of colliding on the row; across replicas, optimistic concurrency
  * settles the (rare) collisions.
  */
