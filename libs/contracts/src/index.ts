@@ -14,5 +14,6 @@ export * from './auth.contracts';
 export * from './device-events.contracts';
 export * from './health.contracts';
 export * from './shadow.contracts';
+export * from './rules.contracts';
 export * from './tsl.contracts';
 export * from './tsl-rpc.contracts';

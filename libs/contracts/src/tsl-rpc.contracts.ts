@@ -108,7 +108,7 @@ export const TslRpc = {
   propertyHistory: rpc<HistoryRequest & { identifier: string }, HistoryPage<PropertyValueView>>(
     'tsl.v1.properties.history',
   ),
-  events: rpc<HistoryRequest, HistoryPage<EventView>>('tsl.v1.events.list'),
+  events: rpc<HistoryRequest, HistoryPage<EventView>>('tsl.v1.event-log.list'),
   droppedValues: rpc<HistoryRequest, HistoryPage<DroppedValueView>>('tsl.v1.dropped.list'),
   setProperties: rpc<SetPropertiesRequest, CommandAccepted>('tsl.v1.commands.set-properties'),
   invokeService: rpc<InvokeServiceRequest, CommandAccepted>('tsl.v1.commands.invoke-service'),

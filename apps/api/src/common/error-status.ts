@@ -19,6 +19,9 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.COMMAND_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.COMMAND_NOT_CANCELLABLE]: HttpStatus.CONFLICT,
   [ErrorCode.COMMAND_TIMEOUT]: HttpStatus.GATEWAY_TIMEOUT,
+  [ErrorCode.RULE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.RULE_INVALID]: HttpStatus.BAD_REQUEST,
+  [ErrorCode.DEAD_LETTER_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
 };

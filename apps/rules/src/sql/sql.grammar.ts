@@ -183,7 +183,7 @@ Name "name"
   = Identifier
   / "\u0060" @$[^\u0060]+ "\u0060"
 
-Identifier
+Identifier "name"
   = !Keyword @$([A-Za-z_$] IdentifierPart*)
 
 IdentifierPart
