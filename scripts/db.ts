@@ -67,8 +67,10 @@ async function withEngine<T>(schema: AppSchema, url: string, fn: (engine: Schema
   const pool = new Pool({ connectionString: url });
   await pool.query(`CREATE SCHEMA IF NOT EXISTS "${schema.app}"`).finally(() => pool.end());
   // The engine qualifies what it reads with the schema, but creates _prisma_migrations unqualified.
-  const options = { connectionString: url, options: `-c search_path="${schema.app}"` };
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(options, { schema: schema.app }));
+  // Our own pool, ended below: the engine holds Prisma's migration advisory lock on one of its connections,
+  // and the next app's engine would wait for an idle timeout to release it.
+  const enginePool = new Pool({ connectionString: url, options: `-c search_path="${schema.app}"` });
+  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg(enginePool, { schema: schema.app }));
   const engine = await SchemaEngineWasm.setup({
     adapter,
     schemaContext: { schemaFiles: [[schema.schemaPath, schema.datamodel]] },
@@ -77,6 +79,7 @@ async function withEngine<T>(schema: AppSchema, url: string, fn: (engine: Schema
     return await fn(engine);
   } finally {
     await engine.stop();
+    await enginePool.end();
   }
 }
 
@@ -162,7 +165,11 @@ async function main(): Promise<void> {
   throw new Error('usage: db ensure-database | db migrate | db create <app> <name>');
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+main().then(
+  // Exit at once: the Wasm engine leaves timers behind that would keep the process alive for seconds.
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

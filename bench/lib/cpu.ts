@@ -119,14 +119,25 @@ export function postgresProcesses(database: string): {
   };
 }
 
-/** Busy CPU ms of the whole machine so far, every core summed (/proc/stat: all but idle and iowait); NaN without /proc. */
-export function machineBusyMs(): number {
+export interface MachineCpu {
+  /** Every core summed, all but idle and iowait. */
+  busyMs: number;
+  /**
+   * Of which interrupt and softirq time: accounted to no process. On one machine that is largely the
+   * loopback network stack (packets are processed in softirq context), so part of the benches' own cost.
+   */
+  interruptMs: number;
+}
+
+/** Busy CPU ms of the whole machine so far, from /proc/stat; NaN without /proc. */
+export function machineCpu(): MachineCpu {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
     const [user, nice, system, _idle, _iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-    return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / CLOCK_TICKS;
+    const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+    return { busyMs: ms(user + nice + system + irq + softirq + (steal || 0)), interruptMs: ms(irq + softirq) };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return Number.NaN;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { busyMs: Number.NaN, interruptMs: Number.NaN };
     throw error;
   }
 }

@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     reconnectPeriod: 0,
     protocolVersion: 4,
   });
+  // Nagle off, as on the platform's sockets (see load-generator.ts).
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   const versions = new Map<string, number>();
   client.on('message', (topic, payload) => {
     // /shadow/update/{pk}/{dn}

@@ -65,6 +65,7 @@ async function connect(command: Extract<Command, { type: 'connect' }>): Promise<
   await mapPool(storm.clients, command.concurrency, async (client) => {
     // connectStorm returns clients in CONNACK order: the username (`dn&pk`) says whose each is.
     const [deviceName, productKey] = String(client.options.username).split('&');
+    noDelay(client);
     const granted = await client.subscribeAsync(`/shadow/get/${productKey}/${deviceName}`, { qos: 1 }).then(
       (g) => g[0]?.qos,
       () => 128,
@@ -86,6 +87,14 @@ async function connect(command: Extract<Command, { type: 'connect' }>): Promise<
   });
   links.set(command.side, [...(links.get(command.side) ?? []), ...connected]);
   return { connected: connected.length, failures };
+}
+
+/**
+ * Nagle off, as on every socket of the platform (bridge, NATS, pg): with it, a PUBLISH right after a PUBACK
+ * can wait for the peer's delayed ACK (up to 40 ms), which would be the generator's latency, not the server's.
+ */
+function noDelay(client: MqttClient): void {
+  (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
 }
 
 function onMessage(link: Link, payload: Buffer): void {

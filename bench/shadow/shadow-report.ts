@@ -31,6 +31,8 @@ export interface StepRun {
   /** Busy CPU ms of the whole machine, same two spans. */
   machineMs: number;
   machineMsWindow: number;
+  /** Interrupt and softirq time of the machine during the window (accounted to no process). */
+  interruptMsWindow: number;
   /** The groups that serve this side (the rest is the load generator, the bench, or someone else). */
   serverGroups: string[];
   /** Platform only: the per-hop latency breakdown of sampled updates. */
@@ -383,27 +385,33 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
 }
 
 function machineTable(runs: readonly StepRun[]): string {
-  return markdownTable({
-    columns: ['step', 'side', 'machine', 'server', 'load generator', 'bench', 'everything else'],
-    rows: runs.map((r): Cell[] => {
-      const w = r.result.windowMs;
-      const server = sum(r.serverGroups.map((g) => r.cpuMsWindow[g] ?? 0));
-      const generator = r.cpuMsWindow[GROUPS.generator] ?? 0;
-      const bench = r.cpuMsWindow[GROUPS.bench] ?? 0;
-      return [
-        r.step,
-        r.side,
-        r.machineMsWindow / w,
-        server / w,
-        generator / w,
-        bench / w,
-        (r.machineMsWindow - server - generator - bench) / w,
-      ];
+  return [
+    markdownTable({
+      columns: ['step', 'side', 'machine', 'server', 'load generator', 'bench', 'irq + softirq', 'everything else'],
+      rows: runs.map((r): Cell[] => {
+        const w = r.result.windowMs;
+        const server = sum(r.serverGroups.map((g) => r.cpuMsWindow[g] ?? 0));
+        const generator = r.cpuMsWindow[GROUPS.generator] ?? 0;
+        const bench = r.cpuMsWindow[GROUPS.bench] ?? 0;
+        const irq = r.interruptMsWindow;
+        return [
+          r.step,
+          r.side,
+          r.machineMsWindow / w,
+          server / w,
+          generator / w,
+          bench / w,
+          irq / w,
+          (r.machineMsWindow - server - generator - bench - irq) / w,
+        ];
+      }),
     }),
-  }).concat(
-    "\n\n_everything else_: the other side's idle processes, the kernel outside process context, and other tenants of the",
-    '\nmachine (other test runs, other databases on the same Postgres). Large values there mean the run was disturbed.',
-  );
+    '',
+    '_irq + softirq_: accounted to no process; on one machine mostly the loopback network stack, i.e. largely the',
+    "run's own traffic. _everything else_: the other side's idle processes and other tenants of the machine (other",
+    'test runs, other databases on the same Postgres). Large values there mean the run was disturbed: compare ratios',
+    'between steps with little of it.',
+  ].join('\n');
 }
 
 function hopTable(runs: readonly StepRun[]): string {

@@ -17,7 +17,8 @@ import { forkBenchChild, siblingScript, type BenchChild } from '../lib/child';
 import {
   cpuDelta,
   cpuSnapshot,
-  machineBusyMs,
+  machineCpu,
+  type MachineCpu,
   postgresProcesses,
   processesNamed,
   procAvailable,
@@ -100,8 +101,8 @@ async function runStep(
 ): Promise<{ run: StepRun; samples: UpdateSample[] }> {
   let before: CpuSnapshot | undefined;
   let atEnd: CpuSnapshot | undefined;
-  let machineBefore = Number.NaN;
-  let machineAtEnd = Number.NaN;
+  let machineBefore: MachineCpu | undefined;
+  let machineAtEnd: MachineCpu | undefined;
   let startUs = 0;
   let endUs = 0;
   const snapshot = () => cpuSnapshot(context.watched, GROUPS.bench);
@@ -112,19 +113,20 @@ async function runStep(
     {
       onMeasuring: () => {
         startUs = monotonicNowUs();
-        machineBefore = machineBusyMs();
+        machineBefore = machineCpu();
         before = snapshot();
       },
       onSent: () => {
         endUs = monotonicNowUs();
-        machineAtEnd = machineBusyMs();
+        machineAtEnd = machineCpu();
         atEnd = snapshot();
       },
     },
   );
   const after = snapshot();
-  const machineAfter = machineBusyMs();
-  if (!before || !atEnd) throw new Error(`${side} ${step}: the generators never reported the window`);
+  const machineAfter = machineCpu();
+  if (!before || !atEnd || !machineBefore || !machineAtEnd)
+    throw new Error(`${side} ${step}: the generators never reported the window`);
   const { latenciesMs, sendLagMs, samples, ...counters } = result;
   const run: StepRun = {
     step,
@@ -136,8 +138,9 @@ async function runStep(
     sendLag: summarize(Array.from(sendLagMs)),
     cpuMs: Object.fromEntries(cpuDelta(before, after)),
     cpuMsWindow: Object.fromEntries(cpuDelta(before, atEnd)),
-    machineMs: machineAfter - machineBefore,
-    machineMsWindow: machineAtEnd - machineBefore,
+    machineMs: machineAfter.busyMs - machineBefore.busyMs,
+    machineMsWindow: machineAtEnd.busyMs - machineBefore.busyMs,
+    interruptMsWindow: machineAtEnd.interruptMs - machineBefore.interruptMs,
     serverGroups: context.serverGroups[side],
     window: { startUs, endUs },
   };

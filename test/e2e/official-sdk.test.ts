@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { BridgeRpc, BridgeSignals } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { ApiClient, waitFor, type DeviceIdentity } from '@iot/testing';
+import { LAMP_MODEL } from '../support/models';
 
 // The official Alibaba Cloud device SDK, unmodified (sdk-compat.md §2): only brokerUrl/registerURL point here.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -16,7 +17,15 @@ interface SdkDevice {
   onShadow(cb: (message: ShadowMessage) => void): void;
   on(event: 'error', cb: (e: Error) => void): void;
   onProps(cb: (msg: { params: Record<string, unknown> }) => void): void;
-  postProps(params: Record<string, unknown>, cb?: (res: unknown) => void): void;
+  postProps(params: Record<string, unknown>, cb?: (res: { id: string; code: number }) => void): void;
+  postEvent(name: string, params: Record<string, unknown>, cb?: (res: { id: string; code: number }) => void): void;
+  onService(
+    name: string,
+    cb: (
+      res: { id: string; params: Record<string, unknown> },
+      reply: (body: Record<string, unknown>, type?: 'sync') => void,
+    ) => void,
+  ): void;
   end(force?: boolean, cb?: () => void): void;
 }
 interface AlibabaIotSdk {
@@ -184,5 +193,73 @@ describe('alibabacloud-iot-device-sdk 1.2.8, unmodified', () => {
     sdk.deleteShadow();
     await waitFor(() => replies().length === 7, { what: 'delete-all reply' });
     expect(replies()[6].payload.status).toBe('success');
+  });
+
+  it('postProps, postEvent, onProps and onService (async and RRPC) against the thing model', async () => {
+    const { device } = await newDevice();
+    await api.ok('PUT', `/v1/products/${device.productKey}/thing-model`, LAMP_MODEL);
+    const sdk = sdkDevice(device);
+    const props: Record<string, unknown>[] = [];
+    sdk.onProps((m) => props.push(m.params));
+    const calls: string[] = [];
+    sdk.onService('Reboot', (res, reply) => {
+      calls.push(`Reboot:${JSON.stringify(res.params)}`);
+      reply({ code: 200, data: {} }); // no id: the SDK makes one up (sdk-compat.md §2.5)
+    });
+    sdk.onService('Ping', (res, reply) => {
+      calls.push('Ping');
+      reply({ id: res.id, code: 200, data: { pong: 'sdk' } }, 'sync');
+    });
+    let connected = false;
+    sdk.on('connect', () => (connected = true));
+    await waitFor(() => connected, { what: 'SDK connected' });
+
+    const postReplies: { id: string; code: number }[] = [];
+    // The SDK's subscriptions race its first publish: post until the reply comes back.
+    await waitFor(
+      () => {
+        if (postReplies.length === 0) sdk.postProps({ LightSwitch: 1, Brightness: 40 }, (r) => postReplies.push(r));
+        return postReplies.length > 0;
+      },
+      { what: 'postProps reply', intervalMs: 300 },
+    );
+    expect(postReplies[0]).toMatchObject({ code: 200, id: expect.stringContaining('|exp-topic|') });
+    const latest = await api.ok<{ identifier: string; value: unknown }[]>(
+      'GET',
+      `/v1/products/${device.productKey}/devices/${device.deviceName}/properties`,
+    );
+    expect(latest.map((p) => [p.identifier, p.value])).toEqual([
+      ['Brightness', 40],
+      ['LightSwitch', 1],
+    ]);
+
+    const eventReply = await new Promise<{ code: number }>((resolve) =>
+      sdk.postEvent('lowpower', { power: 10 }, resolve),
+    );
+    expect(eventReply.code).toBe(200);
+
+    const base = `/v1/products/${device.productKey}/devices/${device.deviceName}`;
+    await api.ok('POST', `${base}/properties`, { items: { Brightness: 80 } });
+    await waitFor(() => props.some((p) => p.Brightness === 80), { what: 'onProps' });
+
+    const reboot = await api.ok<{ commandId: string }>('POST', `${base}/services/Reboot`, {
+      args: { delay: 1 },
+      mode: 'async',
+    });
+    await waitFor(
+      async () => (await api.ok<{ status: string }>('GET', `/v1/commands/${reboot.commandId}`)).status === 'SUCCEEDED',
+      {
+        what: 'async service settled by the SDK reply',
+      },
+    );
+    const ping = await api.call<{ status: string; reply: unknown }>('POST', `${base}/services/Ping`, {
+      mode: 'sync',
+      timeoutMs: 5_000,
+    });
+    expect(ping).toMatchObject({
+      status: 200,
+      body: { status: 'SUCCEEDED', reply: { code: 200, data: { pong: 'sdk' } } },
+    });
+    expect(calls).toEqual(['Reboot:{"delay":1}', 'Ping']);
   });
 });

@@ -1,6 +1,7 @@
 import type { MqttClient } from 'mqtt';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ApiClient, connectDevice, signedConnectOptions, waitFor, type DeviceIdentity } from '@iot/testing';
+import { LAMP_MODEL } from '../support/models';
 
 const platform = inject('platform');
 const api = new ApiClient(platform.baseUrl, platform.apiKey);
@@ -9,52 +10,6 @@ const clients: MqttClient[] = [];
 afterAll(() => {
   for (const c of clients) c.end(true);
 });
-
-export const LAMP_MODEL = {
-  properties: [
-    {
-      identifier: 'LightSwitch',
-      name: 'switch',
-      accessMode: 'rw',
-      dataType: { type: 'bool', specs: { 0: 'off', 1: 'on' } },
-    },
-    {
-      identifier: 'Brightness',
-      name: 'brightness',
-      accessMode: 'rw',
-      dataType: { type: 'int', specs: { min: '0', max: '100', step: '1' } },
-    },
-    {
-      identifier: 'Temperature',
-      name: 'temperature',
-      accessMode: 'r',
-      dataType: { type: 'double', specs: { min: '-40', max: '120' } },
-    },
-  ],
-  events: [
-    {
-      identifier: 'lowpower',
-      name: 'low power',
-      type: 'alert',
-      outputData: [{ identifier: 'power', name: 'power', dataType: { type: 'int', specs: { min: 0, max: 100 } } }],
-    },
-  ],
-  services: [
-    {
-      identifier: 'Reboot',
-      name: 'reboot',
-      callType: 'async',
-      inputData: [{ identifier: 'delay', name: 'delay', dataType: { type: 'int', specs: { min: 0, max: 60 } } }],
-    },
-    {
-      identifier: 'Ping',
-      name: 'ping',
-      callType: 'sync',
-      inputData: [],
-      outputData: [{ identifier: 'pong', name: 'pong', dataType: { type: 'text', specs: { length: 10 } } }],
-    },
-  ],
-};
 
 async function lamp(): Promise<DeviceIdentity> {
   const { productKey } = await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'lamp' });

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { NatsAction } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
+import { renderTemplate } from '../template';
+import type { ActionContext } from './action-context';
+
+const encoder = new TextEncoder();
+
+/**
+ * Publishes on the operator's subject, as given: never prefixed with the platform's bus namespace, which
+ * isolates the platform's own traffic, not the integrations it feeds. Core NATS: a success once the
+ * server has the message (a flush round trip, shared by the publishes made meanwhile). JetStream: once the
+ * stream has stored it, deduplicated by the delivery key.
+ */
+@Injectable()
+export class NatsActionRunner {
+  private readonly js: JetStreamClient;
+  private pendingFlush?: Promise<void>;
+
+  constructor(@Inject(Bus) private readonly bus: Bus) {
+    this.js = jetstream(bus.connection);
+  }
+
+  async run(action: NatsAction, output: unknown, context: ActionContext): Promise<void> {
+    const subject = renderTemplate(action.subject, output);
+    const data = encoder.encode(JSON.stringify(output));
+    const headers = natsHeaders();
+    headers.set('Rule-Id', context.ruleId);
+    headers.set('Rule-Delivery-Key', context.deliveryKey);
+    if (action.jetstream) {
+      await this.js.publish(subject, data, { msgID: context.deliveryKey, headers, timeout: 5_000 });
+      return;
+    }
+    this.bus.connection.publish(subject, data, { headers });
+    await this.flushSoon();
+  }
+
+  /** One PING for every publish made before it goes out: the PONG proves the server has them all. */
+  private flushSoon(): Promise<void> {
+    this.pendingFlush ??= Promise.resolve().then(() => {
+      this.pendingFlush = undefined;
+      return this.bus.connection.flush();
+    });
+    return this.pendingFlush;
+  }
+}
