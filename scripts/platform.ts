@@ -47,6 +47,8 @@ export interface RunningPlatform {
   stopApp(app: AppName): Promise<void>;
   /** Starts an app stopped by {@link stopApp} and waits until the platform is ready again. */
   startApp(app: AppName): Promise<void>;
+  /** Stops every process, starts them all again, and waits until the platform is ready. */
+  restartAll(): Promise<void>;
 }
 
 const root =
@@ -146,6 +148,11 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
     stopApp,
     startApp: async (app) => {
       start(app);
+      await waitForReady(baseUrl, readyTimeoutMs);
+    },
+    restartAll: async () => {
+      await Promise.all([...children.keys()].map(stopProcess));
+      for (const app of APPS) start(app);
       await waitForReady(baseUrl, readyTimeoutMs);
     },
   };

@@ -8,6 +8,7 @@ import { API_CONFIG, type ApiConfig } from './config/api.env';
 import { DevicesController } from './devices/devices.controller';
 import { PlatformHealthController } from './health/platform-health.controller';
 import { ProductsController } from './products/products.controller';
+import { RulesController } from './rules/rules.controller';
 import { ShadowsController } from './shadows/shadows.controller';
 import { ThingsController } from './things/things.controller';
 
@@ -25,6 +26,7 @@ export class ApiModule {
         ShadowsController,
         ThingsController,
         ApiKeysController,
+        RulesController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },

@@ -52,7 +52,7 @@ export class DeadLetterRepository {
           action: dl.action as unknown as Prisma.InputJsonValue,
           error: dl.error,
           attempts: dl.attempts,
-          output: (dl.output ?? {}) as Prisma.InputJsonValue,
+          output: dl.output ?? {},
           topic: dl.message.topic,
           productKey: dl.message.productKey,
           deviceName: dl.message.deviceName,

@@ -159,7 +159,7 @@ export function fromDownlinkReply(e: DownlinkReplyEvent, messageId: string): Rul
     gmtCreate: e.receivedAt,
     productKey: e.productKey,
     deviceName: e.deviceName,
-    requestId: alink && alink.id !== undefined ? String(alink.id as string | number) : null,
+    requestId: typeof alink?.id === 'string' || typeof alink?.id === 'number' ? String(alink.id) : null,
     commandId: e.commandId ?? null,
     topic: e.topic,
     code: alink ? ((alink.code as Value | undefined) ?? null) : null,

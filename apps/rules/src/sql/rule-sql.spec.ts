@@ -426,6 +426,25 @@ describe('rule SQL: functions', () => {
   });
 });
 
+describe('rule SQL: WHERE holds only when true', () => {
+  it.each([
+    ['temperature > 38', true],
+    ['temperature > 40', false],
+    ['missing > 1', false],
+    ['NOT missing > 1', false],
+    ['missing IS NULL', true],
+    ['on', true],
+    ['off', false],
+    ['nothing', false],
+    ['zero', false],
+    ["name = 'Lamp' OR missing = 1", true],
+    ["name = 'Fan' OR missing = 1", false],
+    ["temperature > 38 AND humidity > 60 AND items.Power.value = 'on'", true],
+  ])('WHERE %s: %s', (condition, expected) => {
+    expect(holds(condition)).toBe(expected);
+  });
+});
+
 describe('rule SQL: SELECT output', () => {
   it.each<[string, Record<string, Value>]>([
     ['SELECT * FROM "#"', PAYLOAD],
