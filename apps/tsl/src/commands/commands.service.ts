@@ -157,7 +157,7 @@ export class CommandsService {
           code === 200 ? 'SUCCEEDED' : 'FAILED',
           {
             repliedAt: new Date(),
-            reply: (isRecord(reply) ? reply : { text }),
+            reply: isRecord(reply) ? reply : { text },
             ...(code === 200 ? {} : { error: `device replied ${code ?? 'without a code'}` }),
           },
         )
