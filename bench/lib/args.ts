@@ -1,19 +1,26 @@
 export interface OptionSpec {
-  /** A number, or a list of numbers (given as `--name 1,2,3`). */
-  default: number | readonly number[];
+  /** A number, a list of numbers (given as `--name 1,2,3`), or a word (one of `choices`). */
+  default: number | readonly number[] | string;
   help: string;
   min?: number;
+  /** The values a word option accepts (every value when absent). */
+  choices?: readonly string[];
 }
 
-type OptionValue<O extends OptionSpec> = O['default'] extends readonly number[] ? number[] : number;
+type OptionValue<O extends OptionSpec> = O['default'] extends readonly number[]
+  ? number[]
+  : O['default'] extends string
+    ? string
+    : number;
 
 export type ParsedOptions<S extends Record<string, OptionSpec>> = { [K in keyof S]: OptionValue<S[K]> } & {
   flags: Set<string>;
 };
 
 /**
- * Parses `--name value` and `--name=value` numeric options (comma-separated lists for options whose
- * default is a list), plus bare `--flag`s listed in `flags`.
+ * Parses `--name value` and `--name=value` options: numbers (comma-separated lists for options whose
+ * default is a list) and words (options whose default is a string, checked against `choices`), plus bare
+ * `--flag`s listed in `flags`.
  * Prints usage and exits on `--help` or an unknown or invalid option.
  */
 export function parseOptions<S extends Record<string, OptionSpec>>(
@@ -22,20 +29,25 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
   flags: Record<string, string> = {},
   argv: readonly string[] = process.argv.slice(2),
 ): ParsedOptions<S> {
-  const values: Record<string, number | number[]> = Object.fromEntries(
-    Object.entries(spec).map(([k, s]) => [k, typeof s.default === 'number' ? s.default : [...s.default]]),
+  const values: Record<string, number | number[] | string> = Object.fromEntries(
+    Object.entries(spec).map(([k, s]) => [k, typeof s.default === 'object' ? [...s.default] : s.default]),
   );
   const seen = new Set<string>();
-  const shown = (value: number | readonly number[]) => (typeof value === 'number' ? String(value) : value.join(','));
+  const shown = (value: number | readonly number[] | string) =>
+    typeof value === 'object' ? value.join(',') : String(value);
+  const placeholder = (s: OptionSpec) =>
+    typeof s.default === 'number'
+      ? '<n>'
+      : typeof s.default === 'string'
+        ? `<${s.choices?.join('|') ?? 'word'}>`
+        : '<n,…>';
   const fail = (message?: string): never => {
     if (message) process.stderr.write(`${message}\n\n`);
     const lines = [
       usage,
       '',
       ...Object.entries(spec).map(
-        ([k, s]) =>
-          `  --${k} ${typeof s.default === 'number' ? '<n>' : '<n,…>'}`.padEnd(28) +
-          `${s.help} (default ${shown(s.default)})`,
+        ([k, s]) => `  --${k} ${placeholder(s)}`.padEnd(28) + `${s.help} (default ${shown(s.default)})`,
       ),
       ...Object.entries(flags).map(([k, help]) => `  --${k}`.padEnd(28) + help),
     ];
@@ -54,6 +66,13 @@ export function parseOptions<S extends Record<string, OptionSpec>>(
     }
     if (!(name in spec)) fail(`unknown option --${name}`);
     const raw = inline ?? argv[++i];
+    if (typeof spec[name].default === 'string') {
+      const choices = spec[name].choices;
+      if (raw === undefined || raw === '' || (choices && !choices.includes(raw)))
+        fail(`--${name} needs ${choices ? `one of ${choices.join(', ')}` : 'a value'}, got ${raw}`);
+      values[name] = raw;
+      continue;
+    }
     const min = spec[name].min ?? 0;
     const list = typeof spec[name].default !== 'number';
     const parts = raw === undefined ? [] : list ? raw.split(',') : [raw];

@@ -15,6 +15,8 @@ interface ProcStat {
   ppid: number;
   comm: string;
   cpuMs: number;
+  /** Of which in the kernel (stime): system calls, and the network stack's work done in them. */
+  systemMs: number;
 }
 
 /** utime + stime of a process, undefined once it is gone (or without /proc). */
@@ -31,7 +33,13 @@ function readStat(pid: number): ProcStat | undefined {
   const comm = text.slice(text.indexOf('(') + 1, close);
   const fields = text.slice(close + 2).split(' ');
   // fields[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
-  return { ppid: Number(fields[1]), comm, cpuMs: ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS };
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+  return {
+    ppid: Number(fields[1]),
+    comm,
+    cpuMs: ms(Number(fields[11]) + Number(fields[12])),
+    systemMs: ms(Number(fields[12])),
+  };
 }
 
 function readCmdline(pid: number): string {
@@ -147,17 +155,30 @@ export type CpuSnapshot = Map<string, Map<number, number>>;
 
 /** Takes a snapshot; the current process is reported under `self`, through process.cpuUsage. */
 export function cpuSnapshot(watched: readonly WatchedProcess[], self = 'bench client'): CpuSnapshot {
+  return cpuSnapshots(watched, self).total;
+}
+
+/** Like {@link cpuSnapshot}, with the kernel part (stime) apart, from the same reads. */
+export function cpuSnapshots(
+  watched: readonly WatchedProcess[],
+  self = 'bench client',
+): { total: CpuSnapshot; system: CpuSnapshot } {
   const usage = process.cpuUsage();
-  const snapshot: CpuSnapshot = new Map([[self, new Map([[process.pid, (usage.user + usage.system) / 1000]])]]);
+  const total: CpuSnapshot = new Map([[self, new Map([[process.pid, (usage.user + usage.system) / 1000]])]]);
+  const system: CpuSnapshot = new Map([[self, new Map([[process.pid, usage.system / 1000]])]]);
   for (const group of watched) {
-    const perPid = new Map<number, number>();
+    const totalByPid = new Map<number, number>();
+    const systemByPid = new Map<number, number>();
     for (const pid of group.pids()) {
-      const ms = readStat(pid)?.cpuMs;
-      if (ms !== undefined) perPid.set(pid, ms);
+      const stat = readStat(pid);
+      if (!stat) continue;
+      totalByPid.set(pid, stat.cpuMs);
+      systemByPid.set(pid, stat.systemMs);
     }
-    snapshot.set(group.name, perPid);
+    total.set(group.name, totalByPid);
+    system.set(group.name, systemByPid);
   }
-  return snapshot;
+  return { total, system };
 }
 
 /**

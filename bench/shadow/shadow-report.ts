@@ -26,6 +26,8 @@ export interface StepRun {
   sendLag: LatencySummary;
   /** CPU ms by process group from the window's start until every update was answered. */
   cpuMs: Record<string, number>;
+  /** Of `cpuMs`, the kernel's part (stime): system calls, loopback networking done in them. */
+  systemMs: Record<string, number>;
   /** CPU ms by process group during the window only (start → end of sending). */
   cpuMsWindow: Record<string, number>;
   /** Busy CPU ms of the whole machine, same two spans. */
@@ -335,6 +337,7 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
         `${side} process`,
         ...steps,
         ...(saturation ? ['cores at saturation', 'share of server'] : []),
+        'in kernel',
         ...(idle ? ['cores idle'] : []),
       ],
       rows: [
@@ -355,6 +358,8 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
               saturation.serverGroups.includes(g) ? pct(saturation.cpuMs[g] ?? 0, serverMs) : '(not server)',
             );
           }
+          const cpu = sum(own.map((r) => r.cpuMs[g] ?? 0));
+          row.push(cpu > 0 ? pct(sum(own.map((r) => r.systemMs[g] ?? 0)), cpu) : null);
           if (idle) row.push(idleCores[g]);
           return row;
         }),
@@ -367,6 +372,10 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
                 '100 %',
               ]
             : []),
+          pct(
+            sum(own.flatMap((r) => r.serverGroups.map((g) => r.systemMs[g] ?? 0))),
+            sum(own.flatMap((r) => r.serverGroups.map((g) => r.cpuMs[g] ?? 0))),
+          ),
           ...(idle ? [sum(own[0]?.serverGroups.map((g) => idleCores[g] ?? 0) ?? [])] : []),
         ],
       ],
@@ -377,7 +386,8 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
     '',
     tables[1],
     '',
-    'Columns by step: CPU ms per update. _cores idle_: the same process with every device connected and no load',
+    'Columns by step: CPU ms per update. _in kernel_: the share of its CPU spent in the kernel over every step (system',
+    'calls, and the loopback network stack run inside them). _cores idle_: the same process with every device connected and no load',
     '(timers, keepalives, polling) — at low rates that fixed cost weighs on the per-update figures. nats-server and',
     "`postgres (server)` are shared with whatever else uses them; `postgres (other databases)` is someone else's work",
     'on the same server (not charged to the platform; it shows how busy the machine was).',

@@ -17,6 +17,7 @@ import { forkBenchChild, siblingScript, type BenchChild } from '../lib/child';
 import {
   cpuDelta,
   cpuSnapshot,
+  cpuSnapshots,
   machineCpu,
   type MachineCpu,
   postgresProcesses,
@@ -99,13 +100,13 @@ async function runStep(
   load: Load,
   durationMs: number,
 ): Promise<{ run: StepRun; samples: UpdateSample[] }> {
-  let before: CpuSnapshot | undefined;
-  let atEnd: CpuSnapshot | undefined;
+  let before: { total: CpuSnapshot; system: CpuSnapshot } | undefined;
+  let atEnd: { total: CpuSnapshot; system: CpuSnapshot } | undefined;
   let machineBefore: MachineCpu | undefined;
   let machineAtEnd: MachineCpu | undefined;
   let startUs = 0;
   let endUs = 0;
-  const snapshot = () => cpuSnapshot(context.watched, GROUPS.bench);
+  const snapshot = () => cpuSnapshots(context.watched, GROUPS.bench);
   const result: RunResult = await context.generators.run(
     side,
     load,
@@ -136,8 +137,9 @@ async function runStep(
     result: counters,
     latency: summarize(Array.from(latenciesMs)),
     sendLag: summarize(Array.from(sendLagMs)),
-    cpuMs: Object.fromEntries(cpuDelta(before, after)),
-    cpuMsWindow: Object.fromEntries(cpuDelta(before, atEnd)),
+    cpuMs: Object.fromEntries(cpuDelta(before.total, after.total)),
+    cpuMsWindow: Object.fromEntries(cpuDelta(before.total, atEnd.total)),
+    systemMs: Object.fromEntries(cpuDelta(before.system, after.system)),
     machineMs: machineAfter.busyMs - machineBefore.busyMs,
     machineMsWindow: machineAtEnd.busyMs - machineBefore.busyMs,
     interruptMsWindow: machineAtEnd.interruptMs - machineBefore.interruptMs,

@@ -92,8 +92,30 @@ export interface MqttAuthenticateReply {
   /** MQTT 3.1.1 CONNACK return code (protocol.md §1.3). */
   returnCode: number;
   reason?: string;
-  device?: { productKey: string; deviceName: string; iotId: string };
+  device?: { productKey: string; deviceName: string; iotId: string; nodeType: NodeType };
   acl: AclRuleView[];
+}
+
+/** A gateway's `combine/login` for one of its sub-devices (protocol.md §5.3), forwarded by the bridge. */
+export interface SubDeviceLoginRequest {
+  gateway: { productKey: string; deviceName: string };
+  /** The gateway's MQTT connection the sub-device's session lives on. */
+  gatewayClientId: string;
+  params: Record<string, string>;
+}
+
+export interface SubDeviceLogoutRequest {
+  gateway: { productKey: string; deviceName: string };
+  gatewayClientId: string;
+  params: Record<string, string>;
+}
+
+/** The `combine/login_reply` / `logout_reply` code, and on login success the sub-device and its topic ACL. */
+export interface SubDeviceSessionReply {
+  code: number;
+  message: string;
+  device?: { productKey: string; deviceName: string; iotId: string };
+  acl?: AclRuleView[];
 }
 
 /** The device HTTP channel's form or JSON fields, forwarded verbatim. */
@@ -141,5 +163,7 @@ export const AuthRpc = {
   httpDeviceNameAuth: rpc<DeviceHttpRequest, DeviceHttpReply>('auth.v1.http.devicename'),
   httpRegisterDevice: rpc<DeviceHttpRequest, DeviceHttpReply>('auth.v1.http.register'),
   verifyApiKey: rpc<VerifyApiKeyRequest, VerifyApiKeyReply>('auth.v1.apikey.verify'),
+  subDeviceLogin: rpc<SubDeviceLoginRequest, SubDeviceSessionReply>('auth.v1.subdevice.login'),
+  subDeviceLogout: rpc<SubDeviceLogoutRequest, SubDeviceSessionReply>('auth.v1.subdevice.logout'),
   createApiKey: rpc<CreateApiKeyRequest, ApiKeyCreated>('auth.v1.apikey.create'),
 } as const;

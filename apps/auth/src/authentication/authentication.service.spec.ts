@@ -9,7 +9,14 @@ import type { TokenRepository } from './token.repository';
 
 const SECRET = '0123456789abcdef0123456789abcdef';
 const device = (over: Partial<Device> = {}): Device =>
-  ({ iotId: 'iot-1', productKey: 'a1PRODUCT01', deviceName: 'lamp-1', disabled: false, ...over }) as Device;
+  ({
+    iotId: 'iot-1',
+    productKey: 'a1PRODUCT01',
+    deviceName: 'lamp-1',
+    disabled: false,
+    product: { nodeType: 'device' },
+    ...over,
+  }) as Device;
 
 function service(found: Device | undefined, token?: { iotId: string; token: string; device: Device }) {
   const devices = {

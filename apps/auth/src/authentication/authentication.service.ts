@@ -10,7 +10,7 @@ import {
 } from '@iot/protocol';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.env';
 import { DevicesService } from '../devices/devices.service';
-import type { Device } from '../generated/prisma/client';
+import type { DeviceWithProduct } from '../devices/device.repository';
 import { sha256Hex } from '../secrets/identifiers';
 import { TokenRepository } from './token.repository';
 
@@ -60,13 +60,18 @@ export class AuthenticationService {
     return this.allowUnlessDisabled(device);
   }
 
-  private allowUnlessDisabled(device: Device): MqttAuthenticateReply {
+  private allowUnlessDisabled(device: DeviceWithProduct): MqttAuthenticateReply {
     if (device.disabled) return deny(CONNACK.notAuthorized, 'device disabled');
     this.logger.debug(`CONNECT allowed for ${device.productKey}/${device.deviceName}`);
     return {
       allowed: true,
       returnCode: CONNACK.accepted,
-      device: { productKey: device.productKey, deviceName: device.deviceName, iotId: device.iotId },
+      device: {
+        productKey: device.productKey,
+        deviceName: device.deviceName,
+        iotId: device.iotId,
+        nodeType: device.product.nodeType,
+      },
       acl: deviceAclRules(device.productKey, device.deviceName),
     };
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_DB, type AuthDb } from '../database/database.module';
-import type { Device } from '../generated/prisma/client';
+import type { DeviceWithProduct } from '../devices/device.repository';
 
 @Injectable()
 export class TokenRepository {
@@ -15,8 +15,11 @@ export class TokenRepository {
   }
 
   /** The device a live token belongs to. */
-  async findDevice(iotId: string, tokenHash: string, now: Date): Promise<Device | undefined> {
-    const token = await this.db.deviceToken.findUnique({ where: { tokenHash }, include: { device: true } });
+  async findDevice(iotId: string, tokenHash: string, now: Date): Promise<DeviceWithProduct | undefined> {
+    const token = await this.db.deviceToken.findUnique({
+      where: { tokenHash },
+      include: { device: { include: { product: { select: { nodeType: true } } } } },
+    });
     if (!token || token.iotId !== iotId || token.expiresAt <= now) return undefined;
     return token.device;
   }

@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_DB, type AuthDb } from '../database/database.module';
-import { Prisma, type Device, type DeviceStatus } from '../generated/prisma/client';
+import { Prisma, type Device, type DeviceStatus, type NodeType } from '../generated/prisma/client';
+
+/** A device with its product's node type (gateway or not), read in one query on the CONNECT path. */
+export type DeviceWithProduct = Device & { product: { nodeType: NodeType } };
 
 export interface NewDevice {
   iotId: string;
@@ -41,6 +44,13 @@ export class DeviceRepository {
 
   findByIotId(iotId: string): Promise<Device | null> {
     return this.db.device.findUnique({ where: { iotId } });
+  }
+
+  findWithProduct(productKey: string, deviceName: string): Promise<DeviceWithProduct | null> {
+    return this.db.device.findUnique({
+      where: { productKey_deviceName: { productKey, deviceName } },
+      include: { product: { select: { nodeType: true } } },
+    });
   }
 
   async list(

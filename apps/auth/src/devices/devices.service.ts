@@ -17,7 +17,7 @@ import type { Device } from '../generated/prisma/client';
 import { ProductsService } from '../products/products.service';
 import { newDeviceName, newIotId, newSecret } from '../secrets/identifiers';
 import { SecretBox } from '../secrets/secret-box';
-import { DeviceRepository } from './device.repository';
+import { DeviceRepository, type DeviceWithProduct } from './device.repository';
 
 /** protocol.md §0.1. */
 export const MAX_DEVICES_PER_PRODUCT = 500_000;
@@ -116,8 +116,8 @@ export class DevicesService {
   async findWithSecret(
     productKey: string,
     deviceName: string,
-  ): Promise<{ device: Device; secret: string } | undefined> {
-    const device = await this.devices.find(productKey, deviceName);
+  ): Promise<{ device: DeviceWithProduct; secret: string } | undefined> {
+    const device = await this.devices.findWithProduct(productKey, deviceName);
     return device ? { device, secret: this.secrets.open(device.secretCipher) } : undefined;
   }
 

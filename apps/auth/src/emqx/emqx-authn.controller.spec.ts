@@ -13,7 +13,7 @@ import { EmqxAuthnModule } from './emqx-authn.module';
 const SECRET = 'authn-s3cret';
 const PK = 'a1B2c3D4e5';
 const DN = 'dev-0001';
-const DEVICE = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3' };
+const DEVICE = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3', nodeType: 'device' as const };
 
 /** Stands in for AuthenticationService: records requests, answers with `decide`. */
 class FakeAuthentication {
@@ -75,7 +75,7 @@ describe('/emqx/authn (real Nest app)', () => {
     const body = (await res.json()) as { result: string; is_superuser: boolean; client_attrs: unknown; acl: unknown[] };
     expect(body.result).toBe('allow');
     expect(body.is_superuser).toBe(false);
-    expect(body.client_attrs).toEqual(DEVICE);
+    expect(body.client_attrs).toEqual({ productKey: PK, deviceName: DN, iotId: DEVICE.iotId });
     expect(body.acl).toContainEqual({ permission: 'allow', action: 'all', topic: `/sys/${PK}/${DN}/thing/#` });
     expect(body.acl[0]).toEqual({ permission: 'deny', action: 'publish', topic: `/sys/${PK}/${DN}/thing/downlink/#` });
     expect(body.acl.at(-1)).toEqual({ permission: 'deny', action: 'all', topic: '#' });

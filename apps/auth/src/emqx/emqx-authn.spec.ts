@@ -64,7 +64,7 @@ describe('parseEmqxAuthnRequest', () => {
 });
 
 describe('toEmqxAuthnReply', () => {
-  const device = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3' };
+  const device = { productKey: PK, deviceName: DN, iotId: 'iot-7Hq2Lx9Rk3', nodeType: 'device' as const };
 
   it('allow: client_attrs name the device, the device rules keep their permission (allow by default) and end with deny-all', () => {
     const acl = deviceAclRules(PK, DN);
@@ -73,7 +73,7 @@ describe('toEmqxAuthnReply', () => {
     expect(emqx).toEqual({
       result: 'allow',
       is_superuser: false,
-      client_attrs: device,
+      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId },
       acl: [
         ...acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
         { permission: 'deny', action: 'all', topic: '#' },

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { DeadLetterMessage } from '@iot/contracts';
 import { RuleCache } from '../rules/rule-cache';
 import type { RuleMessage } from '../sql/rule-message';
@@ -12,8 +12,10 @@ import { RuleCounters } from './rule-counters';
  * message is acknowledged only then: a crash before that redelivers the message and repeats its deliveries.
  */
 @Injectable()
-export class RuleEngine {
+export class RuleEngine implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RuleEngine.name);
+  private stopping = false;
+  private readonly inflight = new Set<Promise<void>>();
 
   constructor(
     @Inject(RuleCache) private readonly rules: RuleCache,
@@ -22,7 +24,22 @@ export class RuleEngine {
   ) {}
 
   /** `sourceKey` identifies the source message across its redeliveries. */
-  async handle(message: RuleMessage, sourceKey: string): Promise<void> {
+  handle(message: RuleMessage, sourceKey: string): Promise<void> {
+    // Refused, so left unacknowledged for another replica or the restart, rather than cut off half way.
+    if (this.stopping) return Promise.reject(new Error('apps/rules is stopping; the message is redelivered'));
+    const p = this.evaluateAndDeliver(message, sourceKey);
+    this.inflight.add(p);
+    void p.finally(() => this.inflight.delete(p)).catch(() => undefined);
+    return p;
+  }
+
+  /** Lets the messages in hand finish (their counts and hand-offs included) before the bus and database close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private async evaluateAndDeliver(message: RuleMessage, sourceKey: string): Promise<void> {
     const candidates = this.rules.rulesFor(message.topic);
     if (candidates.length === 0) return;
     const now = Date.now();

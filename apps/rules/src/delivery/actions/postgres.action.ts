@@ -18,7 +18,9 @@ function parameter(value: unknown): unknown {
 
 /** The INSERT of an action: quoted identifiers from the rule, every value a parameter. */
 export function insertStatement(action: PostgresAction, output: unknown): { text: string; values: unknown[] } {
-  const target = action.table.split('.').map(quoteIdentifier).join('.');
+  const parts = action.table.split('.');
+  if (parts.length > 2) throw new Error(`${JSON.stringify(action.table)} is not a plain SQL identifier or schema.table`);
+  const target = parts.map(quoteIdentifier).join('.');
   const columns = Object.entries(action.columns);
   return {
     text: `INSERT INTO ${target} (${columns.map(([c]) => quoteIdentifier(c)).join(', ')}) VALUES (${columns
