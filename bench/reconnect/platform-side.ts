@@ -1,6 +1,14 @@
 import { DeliverPolicy, jetstream } from '@nats-io/jetstream';
 import { Client } from 'pg';
-import { CONNECTION_STREAM, type CommandAccepted, type CommandView, type ConnectionEvent } from '@iot/contracts';
+import {
+  BridgeRpc,
+  CONNECTION_STREAM,
+  type CommandAccepted,
+  type CommandView,
+  type ConnectionEvent,
+  type DownlinkRequest,
+} from '@iot/contracts';
+import { decode } from '@iot/messaging';
 import type { ApiClient, DeviceIdentity } from '@iot/testing';
 import type { BenchPlatform } from '../lib/bench-platform';
 import { mapPool } from '../lib/pool';
@@ -255,7 +263,8 @@ export async function storedConnectionEvents(
 ): Promise<StoredEvents> {
   const js = jetstream(bench.nats);
   const consumer = await js.consumers.get(bench.streamName(CONNECTION_STREAM), {
-    filter_subjects: [`${bench.busNamespace}.connection.v1.*.${productKey}.*`],
+    // One subject as a string: nats-server before 2.10 knows no filter_subjects list.
+    filter_subjects: `${bench.busNamespace}.connection.v1.*.${productKey}.*`,
     deliver_policy: DeliverPolicy.StartTime,
     opt_start_time: new Date(Math.floor(fromMs)).toISOString(),
   });
@@ -276,4 +285,40 @@ export async function storedConnectionEvents(
     if (done || count === 0) break;
   }
   return events;
+}
+
+/**
+ * Watches apps/tsl's publish requests to the bridge (`bridge.v1.downlink.publish`, a bus RPC on core NATS)
+ * with a plain subscription beside the bridge's queue group: when each was sent (epoch ms), by MQTT topic.
+ */
+export class DownlinkTap {
+  private readonly byTopic = new Map<string, number[]>();
+  private readonly subscription;
+
+  constructor(bench: BenchPlatform) {
+    this.subscription = bench.nats.subscribe(`${bench.busNamespace}.${BridgeRpc.publish.subject}`, {
+      callback: (error, msg) => {
+        if (error) return;
+        const at = epochMs();
+        const { topic } = decode<DownlinkRequest>(msg.data);
+        const times = this.byTopic.get(topic);
+        if (times) times.push(at);
+        else this.byTopic.set(topic, [at]);
+      },
+    });
+  }
+
+  /** Forgets what was seen (before a storm). */
+  reset(): void {
+    this.byTopic.clear();
+  }
+
+  /** The requests seen for a topic since the last reset, oldest first. */
+  requests(topic: string): readonly number[] {
+    return this.byTopic.get(topic) ?? [];
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+  }
 }

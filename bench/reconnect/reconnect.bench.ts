@@ -34,6 +34,7 @@ import {
   commandTopic,
   ConsumerWatch,
   countBy,
+  DownlinkTap,
   messagePayload,
   queueCommands,
   storedConnectionEvents,
@@ -107,6 +108,7 @@ interface Context {
   devices: DeviceIdentity[];
   table: CommandTable;
   consumers: ConsumerWatch;
+  downlinks: DownlinkTap;
   watched: WatchedProcess[];
   serverGroups: { baseline: string[]; platform: string[] };
   /** Fixed for the run: a persistent session is keyed by the whole clientId, signature extension included. */
@@ -234,7 +236,10 @@ async function platformRow(c: Context, round: number, row: Exclude<Row, 'baselin
   }));
   await c.consumers.settled(settleTimeout);
   await sleep(options['pause-ms']);
-  const m = await measure(c, bench.mqttUrl, specs, (startMs) => c.consumers.start(startMs));
+  const m = await measure(c, bench.mqttUrl, specs, (startMs) => {
+    c.downlinks.reset();
+    c.consumers.start(startMs);
+  });
   const { result } = m;
   const everyCommand = result.allDeliveredMs !== undefined;
   const recordedAt = await c.table.waitAll(ids, ['DELIVERED'], everyCommand ? settleTimeout : 5_000);
@@ -255,9 +260,10 @@ async function platformRow(c: Context, round: number, row: Exclude<Row, 'baselin
     });
     hops = hopFigures(
       result,
-      devices.map((d) => d.deviceName),
+      devices.map((d) => ({ deviceName: d.deviceName, topic: commandTopic(kind, d) })),
       events,
       deliveredAt,
+      (topic) => c.downlinks.requests(topic),
     );
   }
   await closeAll(result.clients);
@@ -347,6 +353,7 @@ async function main(): Promise<number> {
       devices: fixture.devices,
       table,
       consumers: new ConsumerWatch(bench),
+      downlinks: new DownlinkTap(bench),
       watched: [bare, ...platformServer, postgres.others],
       serverGroups: { baseline: [bare.name], platform: platformServer.map((g) => g.name) },
       timestamp: String(Date.now()),

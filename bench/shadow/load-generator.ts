@@ -32,6 +32,7 @@ interface Pending {
 }
 
 interface Link {
+  side: Side;
   client: MqttClient;
   updateTopic: string;
   pending: Map<string, Pending>;
@@ -76,6 +77,7 @@ async function connect(command: Extract<Command, { type: 'connect' }>): Promise<
       return;
     }
     const link: Link = {
+      side: command.side,
       client,
       updateTopic: `/shadow/update/${productKey}/${deviceName}`,
       pending: new Map(),
@@ -100,16 +102,18 @@ function noDelay(client: MqttClient): void {
 function onMessage(link: Link, payload: Buffer): void {
   const now = performance.now();
   let reply: Reply;
+  // A reply nobody awaits (late after a timeout, duplicated) counts against the run of its side only.
+  const stray = current?.side === link.side ? current : undefined;
   try {
     reply = JSON.parse(payload.toString()) as Reply;
   } catch {
-    if (current) current.result.unexpected++;
+    if (stray) stray.result.unexpected++;
     return;
   }
   if (reply.method !== 'reply') return; // a `control` (desired changed): none expected here
   const pending = reply.clientToken === undefined ? undefined : link.pending.get(reply.clientToken);
   if (!pending) {
-    if (current) current.result.unexpected++;
+    if (stray) stray.result.unexpected++;
     return;
   }
   link.pending.delete(reply.clientToken!);
@@ -155,6 +159,7 @@ class Run {
 
   constructor(
     private readonly id: number,
+    readonly side: Side,
     private readonly links: readonly Link[],
     private readonly load: Load,
     private readonly warmupMs: number,
@@ -327,7 +332,15 @@ async function handle(command: Command): Promise<void> {
     case 'run': {
       const side = links.get(command.side) ?? [];
       if (side.length === 0) throw new Error(`no ${command.side} connections`);
-      const run = new Run(command.id, side, command.load, command.warmupMs, command.durationMs, command.timeoutMs);
+      const run = new Run(
+        command.id,
+        command.side,
+        side,
+        command.load,
+        command.warmupMs,
+        command.durationMs,
+        command.timeoutMs,
+      );
       current = run;
       const result = await run.run();
       emit({ type: 'done', id: command.id, result });

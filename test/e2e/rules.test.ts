@@ -50,7 +50,8 @@ afterAll(async () => {
 const unique = () => randomBytes(4).toString('hex');
 
 async function newDevice(productKey?: string): Promise<DeviceIdentity> {
-  const pk = productKey ?? (await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'rules e2e' })).productKey;
+  const pk =
+    productKey ?? (await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'rules e2e' })).productKey;
   return api.ok<DeviceIdentity>('POST', `/v1/products/${pk}/devices`, {});
 }
 
@@ -93,11 +94,11 @@ async function httpTarget() {
 
 /** A plain NATS subscriber on an operator subject (no bus namespace); a fresh subject unless given. */
 function natsInbox(subject = `e2e.rules.${unique()}`) {
-  const messages: { subject: string; data: Record<string, unknown>; ruleId?: string }[] = [];
+  const messages: { subject: string; data: Record<string, unknown>; deliveryKey?: string }[] = [];
   const sub = nc.subscribe(subject, {
     callback: (err, msg) => {
       if (err) return;
-      messages.push({ subject: msg.subject, data: msg.json(), ruleId: msg.headers?.get('Rule-Id') });
+      messages.push({ subject: msg.subject, data: msg.json(), deliveryKey: msg.headers?.get('Rule-Delivery-Key') });
     },
   });
   subscriptions.push(sub);
@@ -196,7 +197,8 @@ describe('rules: actions against real targets', () => {
       sql: `SELECT temperature AS t, deviceName() AS device FROM "/${d.productKey}/+/user/update" WHERE temperature > 38`,
       actions: [{ type: 'http', url: target.url, headers: { authorization: 'Bearer e2e' } }],
     });
-    for (const temperature of [37, 39.5, 38, 41]) await client.publishAsync(topic, JSON.stringify({ temperature }), { qos: 1 });
+    for (const temperature of [37, 39.5, 38, 41])
+      await client.publishAsync(topic, JSON.stringify({ temperature }), { qos: 1 });
 
     await waitFor(() => target.received.length === 2, { what: 'two matching messages' });
     expect(target.received.map((r) => r.body).sort((a, b) => (a as { t: number }).t - (b as { t: number }).t)).toEqual([
@@ -274,7 +276,7 @@ describe('rules: actions against real targets', () => {
     expect(inbox[0]).toEqual({
       subject: `${prefix}.${d.deviceName}`,
       data: { device: d.deviceName, status: 'OK', kind: 'user' },
-      ruleId: rule.id,
+      deliveryKey: expect.stringMatching(new RegExp(`/${rule.id}/0$`)),
     });
   });
 
@@ -304,81 +306,76 @@ describe('rules: actions against real targets', () => {
 });
 
 describe('rules: failures are never dropped silently', () => {
-  it(
-    'retries about 1 s, 3 s and 10 s apart, then dead-letters to the error action; a replay after the fix delivers',
-    async () => {
-      const d = await newDevice();
-      const client = await online(d);
-      const target = await httpTarget();
-      target.status = 503;
-      const { subject: errorSubject, messages: errorInbox } = natsInbox();
-      const rule = await createRule({
-        sql: `SELECT temperature AS t FROM "/${d.productKey}/+/user/update"`,
-        actions: [{ type: 'http', url: target.url, timeoutMs: 2_000 }],
-        errorAction: { type: 'nats', subject: errorSubject },
-      });
-      const payload = JSON.stringify({ temperature: 45 });
-      await client.publishAsync(`/${d.productKey}/${d.deviceName}/user/update`, payload, { qos: 1 });
+  it('retries about 1 s, 3 s and 10 s apart, then dead-letters to the error action; a replay after the fix delivers', async () => {
+    const d = await newDevice();
+    const client = await online(d);
+    const target = await httpTarget();
+    target.status = 503;
+    const { subject: errorSubject, messages: errorInbox } = natsInbox();
+    const rule = await createRule({
+      sql: `SELECT temperature AS t FROM "/${d.productKey}/+/user/update"`,
+      actions: [{ type: 'http', url: target.url, timeoutMs: 2_000 }],
+      errorAction: { type: 'nats', subject: errorSubject },
+    });
+    const payload = JSON.stringify({ temperature: 45 });
+    await client.publishAsync(`/${d.productKey}/${d.deviceName}/user/update`, payload, { qos: 1 });
 
-      await waitFor(() => errorInbox.length === 1, { what: 'the failure report', timeoutMs: 40_000 });
-      expect(target.received).toHaveLength(4);
-      const gaps = target.received.slice(1).map((r, i) => r.at - target.received[i].at);
-      expect(gaps[0]).toBeGreaterThanOrEqual(900);
-      expect(gaps[1]).toBeGreaterThanOrEqual(2_900);
-      expect(gaps[2]).toBeGreaterThanOrEqual(9_900);
-      expect(gaps[2]).toBeLessThan(20_000);
+    await waitFor(() => errorInbox.length === 1, { what: 'the failure report', timeoutMs: 40_000 });
+    expect(target.received).toHaveLength(4);
+    const gaps = target.received.slice(1).map((r, i) => r.at - target.received[i].at);
+    expect(gaps[0]).toBeGreaterThanOrEqual(900);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2_900);
+    expect(gaps[2]).toBeGreaterThanOrEqual(9_900);
+    expect(gaps[2]).toBeLessThan(20_000);
 
-      const report = errorInbox[0].data;
-      expect(report).toMatchObject({
-        rule: { id: rule.id, name: rule.name },
-        action: { index: 0, type: 'http' },
-        error: expect.stringContaining('HTTP 503'),
-        attempts: 4,
-        deadLetterId: expect.any(String),
-        message: {
-          topic: `/${d.productKey}/${d.deviceName}/user/update`,
-          productKey: d.productKey,
-          deviceName: d.deviceName,
-          payload: Buffer.from(payload).toString('base64'),
-          output: { t: 45 },
-        },
-      });
-
-      const letters = await api.ok<Page<DeadLetterView>>('GET', `/v1/rules/${rule.id}/dead-letters`);
-      expect(letters).toMatchObject({ total: 1, page: 1 });
-      const [letter] = letters.items;
-      expect(letter).toMatchObject({
-        id: report.deadLetterId,
-        ruleId: rule.id,
-        actionIndex: 0,
-        action: { type: 'http', url: target.url },
-        attempts: 4,
+    const report = errorInbox[0].data;
+    expect(report).toMatchObject({
+      rule: { id: rule.id, name: rule.name },
+      action: { index: 0, type: 'http' },
+      error: expect.stringContaining('HTTP 503'),
+      attempts: 4,
+      deadLetterId: expect.any(String),
+      message: {
+        topic: `/${d.productKey}/${d.deviceName}/user/update`,
+        productKey: d.productKey,
+        deviceName: d.deviceName,
+        payload: Buffer.from(payload).toString('base64'),
         output: { t: 45 },
-        error: expect.stringContaining('HTTP 503'),
-        message: { payload: Buffer.from(payload).toString('base64'), deviceName: d.deviceName },
-        replayedAt: null,
-        replayCount: 0,
-      });
-      await waitFor(async () => (await getRule(rule.id)).counters.deadLettered === 1, { what: 'counters' });
-      expect((await getRule(rule.id)).counters).toEqual({ matched: 1, succeeded: 0, failed: 4, deadLettered: 1 });
+      },
+    });
 
-      // The target is fixed; the replay delivers the original output.
-      target.status = 200;
-      const replayed = await api.ok<DeadLetterView>('POST', `/v1/rules/${rule.id}/dead-letters/${letter.id}/replay`);
-      expect(replayed).toMatchObject({ id: letter.id, replayCount: 1, replayedAt: expect.any(String) });
-      await waitFor(() => target.received.some((r) => r.status === 200), { what: 'the replayed delivery' });
-      expect(target.received.at(-1)!.body).toEqual({ t: 45 });
-      await waitFor(async () => (await getRule(rule.id)).counters.succeeded === 1, { what: 'success counted' });
-      expect(
-        (await api.ok<Page<DeadLetterView>>('GET', `/v1/rules/${rule.id}/dead-letters?status=pending`)).total,
-      ).toBe(0);
-      expect(
-        (await api.call('POST', `/v1/rules/${rule.id}/dead-letters/00000000-0000-0000-0000-000000000000/replay`))
-          .status,
-      ).toBe(404);
-    },
-    60_000,
-  );
+    const letters = await api.ok<Page<DeadLetterView>>('GET', `/v1/rules/${rule.id}/dead-letters`);
+    expect(letters).toMatchObject({ total: 1, page: 1 });
+    const [letter] = letters.items;
+    expect(letter).toMatchObject({
+      id: report.deadLetterId,
+      ruleId: rule.id,
+      actionIndex: 0,
+      action: { type: 'http', url: target.url },
+      attempts: 4,
+      output: { t: 45 },
+      error: expect.stringContaining('HTTP 503'),
+      message: { payload: Buffer.from(payload).toString('base64'), deviceName: d.deviceName },
+      replayedAt: null,
+      replayCount: 0,
+    });
+    await waitFor(async () => (await getRule(rule.id)).counters.deadLettered === 1, { what: 'counters' });
+    expect((await getRule(rule.id)).counters).toEqual({ matched: 1, succeeded: 0, failed: 4, deadLettered: 1 });
+
+    // The target is fixed; the replay delivers the original output.
+    target.status = 200;
+    const replayed = await api.ok<DeadLetterView>('POST', `/v1/rules/${rule.id}/dead-letters/${letter.id}/replay`);
+    expect(replayed).toMatchObject({ id: letter.id, replayCount: 1, replayedAt: expect.any(String) });
+    await waitFor(() => target.received.some((r) => r.status === 200), { what: 'the replayed delivery' });
+    expect(target.received.at(-1)!.body).toEqual({ t: 45 });
+    await waitFor(async () => (await getRule(rule.id)).counters.succeeded === 1, { what: 'success counted' });
+    expect((await api.ok<Page<DeadLetterView>>('GET', `/v1/rules/${rule.id}/dead-letters?status=pending`)).total).toBe(
+      0,
+    );
+    expect(
+      (await api.call('POST', `/v1/rules/${rule.id}/dead-letters/00000000-0000-0000-0000-000000000000/replay`)).status,
+    ).toBe(404);
+  }, 60_000);
 });
 
 describe('rules: platform topics', () => {

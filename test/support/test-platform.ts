@@ -28,7 +28,7 @@ export interface TestPlatform {
  * of its own (a developer's platform on the same NATS server is not disturbed), against the test database.
  */
 export async function startTestPlatform(
-  options: { replicas?: Partial<Record<AppName, number>> } = {},
+  options: { replicas?: Partial<Record<AppName, number>>; extraEnv?: Record<string, string> } = {},
 ): Promise<TestPlatform> {
   const databaseUrl = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/iot_test';
   const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -51,6 +51,7 @@ export async function startTestPlatform(
     busNamespace,
     logLevel: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
     replicas: options.replicas,
+    extraEnv: options.extraEnv,
     output: (app, line) => {
       logs.push(`${app} ${line}`);
       if (logs.length > 500) logs.shift();

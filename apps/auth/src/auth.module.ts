@@ -7,6 +7,7 @@ import { DatabaseModule } from './database/database.module';
 import { DeviceHttpModule } from './device-http/device-http.module';
 import { DevicesModule } from './devices/devices.module';
 import { EmqxAuthnModule } from './emqx/emqx-authn.module';
+import { GatewaysModule } from './gateways/gateways.module';
 import { ProductsModule } from './products/products.module';
 import { StatusModule } from './status/status.module';
 
@@ -30,6 +31,7 @@ export class AuthModule {
         AuthenticationModule,
         DeviceHttpModule,
         StatusModule,
+        GatewaysModule,
         ApiKeysModule,
         EmqxAuthnModule.forRoot({ webhookSecret: config.EMQX_WEBHOOK_SECRET }),
       ],

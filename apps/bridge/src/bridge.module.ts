@@ -7,6 +7,7 @@ import { DeviceHttpController } from './device-http/device-http.controller';
 import { DownlinkController } from './downlink/downlink.controller';
 import { EdgeModule } from './edge/edge.module';
 import { EmbeddedBrokerDriver } from './embedded/embedded-broker.driver';
+import { GatewaySessionsService } from './gateway/gateway-sessions.service';
 import { EmqxModule } from './emqx/emqx.module';
 
 /** apps/bridge: the device edge, in front of the embedded broker or of EMQX. */

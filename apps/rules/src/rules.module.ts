@@ -35,7 +35,12 @@ export class RulesModule {
           providers: [{ provide: RULES_CONFIG, useValue: config }],
           exports: [RULES_CONFIG],
         },
-        PrismaModule.forApp({ token: RULES_DB, client: PrismaClient, databaseUrl: config.DATABASE_URL, schema: 'rules' }),
+        PrismaModule.forApp({
+          token: RULES_DB,
+          client: PrismaClient,
+          databaseUrl: config.DATABASE_URL,
+          schema: 'rules',
+        }),
       ],
       providers: [
         RuleRepository,

@@ -27,6 +27,8 @@ export interface DeviceView {
   lastOnlineAt: string | null;
   ip: string | null;
   firmwareVersion: string | null;
+  /** Tags the device reported (`thing/deviceinfo/update`); in single-device reads. */
+  tags?: Record<string, string>;
 }
 
 /** Returned once, on creation: the only time the DeviceSecret leaves apps/auth through the API. */

@@ -89,8 +89,21 @@ export interface KickRequest {
   deviceName: string;
   /** Only this connection; every connection of the device when absent. */
   clientId?: string;
-  reason: 'disabled' | 'deleted' | 'replaced';
+  reason: 'disabled' | 'deleted' | 'replaced' | 'topology-removed';
 }
+
+/**
+ * The client id that names a sub-device's session on a gateway's connection, in connection events and kicks:
+ * `<gateway client id>#<pk>&<dn>`.
+ */
+export const subSessionClientId = (gatewayClientId: string, productKey: string, deviceName: string): string =>
+  `${gatewayClientId}#${productKey}&${deviceName}`;
+
+/** The gateway connection of a sub-device session's client id, or undefined for a direct connection. */
+export const gatewayClientIdOf = (clientId: string): string | undefined => {
+  const at = clientId.lastIndexOf('#');
+  return at > 0 && clientId.slice(at + 1).includes('&') ? clientId.slice(0, at) : undefined;
+};
 
 export const BridgeRpc = {
   publish: rpc<DownlinkRequest, DownlinkReply>('bridge.v1.downlink.publish'),

@@ -25,6 +25,17 @@ export const ErrorCode = {
   /** The rule cannot be saved: bad SQL (`details` has line, column, offset) or a bad action. */
   RULE_INVALID: 'RULE_INVALID',
   DEAD_LETTER_NOT_FOUND: 'DEAD_LETTER_NOT_FOUND',
+  FIRMWARE_NOT_FOUND: 'FIRMWARE_NOT_FOUND',
+  /** The product already has a firmware with this version. */
+  FIRMWARE_ALREADY_EXISTS: 'FIRMWARE_ALREADY_EXISTS',
+  /** A running campaign still uses the firmware. */
+  FIRMWARE_IN_USE: 'FIRMWARE_IN_USE',
+  FIRMWARE_TOO_LARGE: 'FIRMWARE_TOO_LARGE',
+  /** The uploaded bytes do not have the MD5 or SHA-256 the uploader announced. */
+  FIRMWARE_CHECKSUM_MISMATCH: 'FIRMWARE_CHECKSUM_MISMATCH',
+  CAMPAIGN_NOT_FOUND: 'CAMPAIGN_NOT_FOUND',
+  /** Only a running campaign can be cancelled. */
+  CAMPAIGN_NOT_CANCELLABLE: 'CAMPAIGN_NOT_CANCELLABLE',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;

@@ -13,6 +13,7 @@ export { ErrorCode, DomainError, type RpcReply } from './errors';
 export * from './auth.contracts';
 export * from './device-events.contracts';
 export * from './health.contracts';
+export * from './ota.contracts';
 export * from './shadow.contracts';
 export * from './rules.contracts';
 export * from './tsl.contracts';

@@ -10,7 +10,10 @@ export interface RepublishAction {
   qos?: 0 | 1;
 }
 
-/** Publish the SELECT result as JSON on a NATS subject of the operator's (never namespaced). */
+/**
+ * Publish the SELECT result as JSON on a NATS subject of the operator's (never namespaced), with the header
+ * `Rule-Delivery-Key` (`<source message>/<rule id>/<action index>`) for subscribers to drop repeats.
+ */
 export interface NatsAction {
   type: 'nats';
   /** Subject; `${field}` placeholders as for republish. */

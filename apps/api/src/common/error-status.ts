@@ -22,6 +22,13 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.RULE_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.RULE_INVALID]: HttpStatus.BAD_REQUEST,
   [ErrorCode.DEAD_LETTER_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.FIRMWARE_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.FIRMWARE_ALREADY_EXISTS]: HttpStatus.CONFLICT,
+  [ErrorCode.FIRMWARE_IN_USE]: HttpStatus.CONFLICT,
+  [ErrorCode.FIRMWARE_TOO_LARGE]: HttpStatus.PAYLOAD_TOO_LARGE,
+  [ErrorCode.FIRMWARE_CHECKSUM_MISMATCH]: HttpStatus.UNPROCESSABLE_ENTITY,
+  [ErrorCode.CAMPAIGN_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.CAMPAIGN_NOT_CANCELLABLE]: HttpStatus.CONFLICT,
   [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
 };

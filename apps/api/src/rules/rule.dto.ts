@@ -48,7 +48,10 @@ export class RuleActionDto {
   @IsBoolean()
   jetstream?: boolean;
 
-  @ApiPropertyOptional({ description: 'http: where the SELECT result is POSTed as JSON', example: 'https://example.com/hook' })
+  @ApiPropertyOptional({
+    description: 'http: where the SELECT result is POSTed as JSON',
+    example: 'https://example.com/hook',
+  })
   @IsOptional()
   @IsString()
   url?: string;
@@ -95,8 +98,7 @@ export class RuleDto {
 
   @ApiProperty({
     description: 'SELECT <expr [AS alias]>, … | * FROM "<topic filter>" [WHERE <condition>]',
-    example:
-      'SELECT temperature AS t, deviceName() AS device FROM "/a1b2c3/+/user/update" WHERE temperature > 38',
+    example: 'SELECT temperature AS t, deviceName() AS device FROM "/a1b2c3/+/user/update" WHERE temperature > 38',
   })
   @IsString()
   sql!: string;

@@ -15,6 +15,10 @@ const schema = baseEnvSchema.extend({
   /** MQTT endpoint told to devices by /auth/devicename. */
   MQTT_PUBLIC_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: portSchema.default(1883),
+  /** Sub-devices online at once through one gateway (protocol.md §5.3: 200). */
+  GATEWAY_ONLINE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** Sub-devices in one gateway's topology (protocol.md §0.1, AMBIG-1: 1500). */
+  GATEWAY_TOPOLOGY_LIMIT: z.coerce.number().int().min(1).max(100_000).default(1500),
   /** Regions whose name the aliyun-iot-mqtt 0.0.1 SDK mixes into its signature (sdk-compat §1.3). */
   MQTT_SIGN_REGION_IDS: z
     .string()

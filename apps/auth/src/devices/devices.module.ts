@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ProductsModule } from '../products/products.module';
+import { GatewayRepository } from '../gateways/gateway.repository';
 import { DeviceRepository } from './device.repository';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
 
 @Module({
   imports: [ProductsModule],
-  providers: [DeviceRepository, DevicesService, DevicesController],
-  exports: [DevicesService, DeviceRepository],
+  providers: [DeviceRepository, GatewayRepository, DevicesService, DevicesController],
+  exports: [DevicesService, DeviceRepository, GatewayRepository],
 })
 export class DevicesModule {}

@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
+  BridgeRpc,
   BridgeSignals,
   DomainError,
   ErrorCode,
@@ -12,11 +13,12 @@ import {
   type Page,
 } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { isValidDeviceName } from '@iot/protocol';
+import { isValidDeviceName, topics } from '@iot/protocol';
 import type { Device } from '../generated/prisma/client';
 import { ProductsService } from '../products/products.service';
 import { newDeviceName, newIotId, newSecret } from '../secrets/identifiers';
 import { SecretBox } from '../secrets/secret-box';
+import { GatewayRepository } from '../gateways/gateway.repository';
 import { DeviceRepository, type DeviceWithProduct } from './device.repository';
 
 /** protocol.md §0.1. */
@@ -31,7 +33,10 @@ export class DevicesService {
     @Inject(ProductsService) private readonly products: ProductsService,
     @Inject(SecretBox) private readonly secrets: SecretBox,
     @Inject(Bus) private readonly bus: Bus,
+    @Inject(GatewayRepository) private readonly gateways: GatewayRepository,
   ) {}
+
+  private readonly logger = new Logger(DevicesService.name);
 
   async create(request: CreateDeviceRequest): Promise<DeviceCreated> {
     const deviceName = request.deviceName ?? newDeviceName();
@@ -66,7 +71,7 @@ export class DevicesService {
   }
 
   async get(ref: DeviceRef): Promise<DeviceView> {
-    return toDeviceView(await this.require(ref));
+    return this.view(await this.require(ref));
   }
 
   async list(request: ListDevicesRequest): Promise<Page<DeviceView>> {
@@ -84,17 +89,25 @@ export class DevicesService {
     return { items: items.map(toDeviceView), page, pageSize, total };
   }
 
-  /** Deletes the device and closes its connection; its credentials stop working at once. */
+  /**
+   * Deletes the device with its topology, sessions and tags; it is told (`thing/delete`), then its
+   * connection or sub-device session is closed: its credentials stop working at once (protocol.md §7.4).
+   */
   async delete(ref: DeviceRef): Promise<{ deleted: true }> {
+    await this.require(ref);
+    await this.notify(ref, 'delete');
     const device = await this.devices.delete(ref.productKey, ref.deviceName);
     if (!device) throw notFound(ref);
+    await this.gateways.forget(device.iotId);
     this.bus.emit(BridgeSignals.kick, { ...ref, clientId: device.clientId ?? undefined, reason: 'deleted' });
     return { deleted: true };
   }
 
+  /** Disable: told (`thing/disable`), then kicked and refused; enable: told (`thing/enable`), allowed again. */
   async setDisabled(ref: DeviceRef & { disabled: boolean }): Promise<DeviceView> {
     const device = await this.devices.setDisabled(ref.productKey, ref.deviceName, ref.disabled);
     if (!device) throw notFound(ref);
+    await this.notify(ref, ref.disabled ? 'disable' : 'enable');
     if (ref.disabled) {
       this.bus.emit(BridgeSignals.kick, {
         productKey: ref.productKey,
@@ -103,7 +116,25 @@ export class DevicesService {
         reason: 'disabled',
       });
     }
-    return toDeviceView(device);
+    return this.view(device);
+  }
+
+  /** Lifecycle notices go out at QoS 1, so a device (or its gateway) with a session gets them. Best effort. */
+  private async notify(ref: DeviceRef, what: 'disable' | 'enable' | 'delete'): Promise<void> {
+    const message = { id: String(Date.now()), version: '1.0', params: {}, method: `thing.${what}` };
+    try {
+      await this.bus.request(BridgeRpc.publish, {
+        topic: topics.thing(ref.productKey, ref.deviceName, what),
+        payload: Buffer.from(JSON.stringify(message)).toString('base64'),
+        qos: 1,
+      });
+    } catch (error) {
+      this.logger.warn(`thing.${what} notice to ${ref.productKey}/${ref.deviceName} not sent: ${String(error)}`);
+    }
+  }
+
+  private async view(device: Device): Promise<DeviceView> {
+    return { ...toDeviceView(device), tags: await this.gateways.tagsOf(device.iotId) };
   }
 
   async require(ref: DeviceRef): Promise<Device> {

@@ -5,6 +5,6 @@ import { ProductsService } from './products.service';
 
 @Module({
   providers: [ProductRepository, ProductsService, ProductsController],
-  exports: [ProductsService],
+  exports: [ProductsService, ProductRepository],
 })
 export class ProductsModule {}

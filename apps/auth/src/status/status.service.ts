@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { BridgeSignals, type ConnectionEvent } from '@iot/contracts';
+import { BridgeSignals, gatewayClientIdOf, type ConnectionEvent } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { DeviceRepository } from '../devices/device.repository';
+import { GatewayRepository } from '../gateways/gateway.repository';
 import { onConnected, onDisconnected } from './connection-status';
 
 /** Online/offline status from the brokers' connection events (protocol.md §1.8–1.9). */
@@ -12,6 +13,7 @@ export class StatusService {
   constructor(
     @Inject(DeviceRepository) private readonly devices: DeviceRepository,
     @Inject(Bus) private readonly bus: Bus,
+    @Inject(GatewayRepository) private readonly gateways: GatewayRepository,
   ) {}
 
   async connected(event: ConnectionEvent): Promise<void> {
@@ -35,6 +37,10 @@ export class StatusService {
 
   async disconnected(event: ConnectionEvent): Promise<void> {
     const device = await this.devices.find(event.productKey, event.deviceName);
+    const gatewayClientId = gatewayClientIdOf(event.clientId);
+    // A sub-device's session ends with its disconnect; a gateway's connection takes all its sessions along.
+    if (device && gatewayClientId) await this.gateways.closeSession(device.iotId, gatewayClientId);
+    else await this.gateways.closeSessionsOn(event.clientId);
     if (!device || !onDisconnected(recorded(device), event)) return;
     await this.devices.recordDisconnected(device.iotId, event);
   }

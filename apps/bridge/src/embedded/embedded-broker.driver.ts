@@ -3,14 +3,29 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket, type Su
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Counter } from 'prom-client';
-import { AuthRpc, type DownlinkReply, type DownlinkRequest, type KickRequest } from '@iot/contracts';
+import {
+  AuthRpc,
+  subSessionClientId,
+  type DownlinkReply,
+  type DownlinkRequest,
+  type KickRequest,
+} from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { CONNACK, isPublishAllowed, isSubscribeAllowed, parseDeviceTopic, topicMatchesFilter } from '@iot/protocol';
+import {
+  CONNACK,
+  isPublishAllowed,
+  isSubscribeAllowed,
+  parseDeviceTopic,
+  topicMatchesFilter,
+  topics,
+  type AclRule,
+} from '@iot/protocol';
 import { HealthRegistry } from '@iot/runtime';
 import type { BrokerDriver } from '../broker/broker-driver';
 import { BRIDGE_CONFIG, type BridgeConfig } from '../config/bridge.env';
 import { DeviceEdgeService } from '../edge/device-edge.service';
-import { DeviceSessions } from './device-sessions';
+import { GatewaySessionsService, type GatewayIdentity, type GatewayPort } from '../gateway/gateway-sessions.service';
+import { DeviceSessions, type DeviceSession } from './device-sessions';
 import { listen, type Listeners } from './listeners';
 
 /** Denied publishes are rerouted here and die: no device may subscribe to it, and `#` never matches `$`. */
@@ -50,6 +65,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(DeviceEdgeService) private readonly edge: DeviceEdgeService,
+    @Inject(GatewaySessionsService) private readonly gatewaySessions: GatewaySessionsService,
     @Inject(HealthRegistry) health: HealthRegistry,
   ) {
     this.denied = new Counter({
@@ -138,6 +154,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   }
 
   async kick(request: KickRequest): Promise<void> {
+    await this.kickSubSessions(request);
     const broker = this.requireBroker();
     const clients = this.sessions
       .clientsOf(request.productKey, request.deviceName)
@@ -153,6 +170,49 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
       this.logger.log(
         `kicked ${clients.length} connection(s) of ${request.productKey}/${request.deviceName} (${request.reason})`,
       );
+  }
+
+  /** Sub-device sessions of the device on gateways: closed, the gateway told why (427, 521, 522, 6401). */
+  private async kickSubSessions(request: KickRequest): Promise<void> {
+    for (const gateway of this.sessions.gatewaysOf(request.productKey, request.deviceName)) {
+      const session = this.sessions.get(gateway);
+      if (!session) continue;
+      if (
+        request.clientId &&
+        request.clientId !== subSessionClientId(gateway.id, request.productKey, request.deviceName)
+      )
+        continue;
+      const sub = this.sessions.removeSubDevice(gateway, request);
+      if (!sub) continue;
+      await this.gatewaySessions.forceOffline(this.identity(gateway, session), sub, request.reason, {
+        publish: (t, m) => this.publishJson(t, m),
+      });
+    }
+  }
+
+  private identity(client: Client, session: DeviceSession): GatewayIdentity {
+    return {
+      clientId: client.id,
+      productKey: session.productKey,
+      deviceName: session.deviceName,
+      peerhost: session.peerhost,
+    };
+  }
+
+  private gatewayPort(client: Client): GatewayPort {
+    return {
+      publish: (topic, message) => this.publishJson(topic, message),
+      grant: (_gatewayClientId, sub, acl) => {
+        const connectedAt = this.sessions.nextConnectedAt();
+        this.sessions.addSubDevice(client, { ...sub, acl, connectedAt });
+        return connectedAt;
+      },
+      revoke: (_gatewayClientId, sub) => this.sessions.removeSubDevice(client, sub)?.connectedAt,
+    };
+  }
+
+  private async publishJson(topic: string, message: unknown): Promise<void> {
+    await this.publish({ topic, payload: Buffer.from(JSON.stringify(message)).toString('base64'), qos: 1 });
   }
 
   private handle(broker: Aedes, stream: Duplex, request?: IncomingMessage): void {
@@ -188,6 +248,8 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
       productKey: reply.device.productKey,
       deviceName: reply.device.deviceName,
       acl: reply.acl,
+      gateway: reply.device.nodeType === 'gateway',
+      subDevices: new Map(),
       connectedAt: this.sessions.nextConnectedAt(),
       peerhost,
       keepalive: pending?.keepalive ?? 0,
@@ -199,16 +261,34 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   private authorizePublish(client: Client | null, packet: PublishPacket): void {
     if (!client) return; // published by the platform itself
     const session = this.sessions.get(client);
-    if (session && isPublishAllowed(session.acl, packet.topic)) return;
+    if (session && aclsOf(session).some((acl) => isPublishAllowed(acl, packet.topic))) return;
     this.denied.inc({ action: 'publish' });
     this.logger.debug(`dropping ${client.id}'s publish to ${packet.topic}: outside its ACL`);
+    if (session?.gateway) this.reportSessionError(session, packet);
     packet.topic = DENIED_TOPIC;
     packet.retain = false;
   }
 
+  /** A gateway publishing for a sub-device without a session hears 520 on `/ext/error` (protocol.md §5.3). */
+  private reportSessionError(gateway: DeviceSession, packet: PublishPacket): void {
+    if (!parseDeviceTopic(packet.topic)) return;
+    let id: unknown = null;
+    try {
+      const body = JSON.parse(Buffer.from(packet.payload).toString('utf8')) as { id?: unknown };
+      id = body.id ?? null;
+    } catch {
+      // Not JSON: no id to echo.
+    }
+    void this.publishJson(topics.extError(gateway.productKey, gateway.deviceName), {
+      id,
+      code: 520,
+      message: 'device session error',
+    }).catch((error: unknown) => this.logger.warn(`/ext/error not sent: ${String(error)}`));
+  }
+
   private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
     const session = this.sessions.get(client);
-    if (!session || !isSubscribeAllowed(session.acl, subscription.topic)) {
+    if (!session || !aclsOf(session).some((acl) => isSubscribeAllowed(acl, subscription.topic))) {
       this.denied.inc({ action: 'subscribe' });
       return null; // SUBACK 0x80 for this filter
     }
@@ -220,10 +300,21 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     if (!client || packet.topic.startsWith('$')) return;
     const session = this.sessions.get(client);
     if (!session) return;
+    const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+    if (
+      session.gateway &&
+      (await this.gatewaySessions.handle(
+        this.identity(client, session),
+        packet.topic,
+        payload,
+        this.gatewayPort(client),
+      ))
+    )
+      return;
     await this.edge.uplink({
       clientId: client.id,
       topic: packet.topic,
-      payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+      payload,
       qos: packet.qos,
       receivedAt: Date.now(),
       peerhost: session.peerhost,
@@ -253,22 +344,44 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     const session = this.sessions.get(client);
     const granted = subscriptions.filter((s) => (s.qos as number) !== 128);
     if (!session || granted.length === 0) return;
-    this.edge
-      .subscribed({
-        type: 'subscribed',
-        productKey: session.productKey,
-        deviceName: session.deviceName,
-        clientId: client.id,
-        connectedAt: session.connectedAt,
-        at: Date.now(),
-        topics: granted.map((s) => s.topic),
-      })
-      .catch((error: unknown) => this.logger.error(`subscribe event of ${client.id} not stored: ${String(error)}`));
+    // A gateway subscribes for its sub-devices too: one event per device the filters belong to.
+    const byDevice = new Map<string, { productKey: string; deviceName: string; topics: string[] }>();
+    for (const { topic } of granted) {
+      const device = parseDeviceTopic(withoutWildcards(topic)) ?? session;
+      const key = `${device.productKey}&${device.deviceName}`;
+      const entry = byDevice.get(key) ?? { productKey: device.productKey, deviceName: device.deviceName, topics: [] };
+      entry.topics.push(topic);
+      byDevice.set(key, entry);
+    }
+    for (const device of byDevice.values()) {
+      const own = device.productKey === session.productKey && device.deviceName === session.deviceName;
+      const sub = own ? undefined : session.subDevices.get(`${device.productKey}&${device.deviceName}`);
+      if (!own && !sub) continue;
+      this.edge
+        .subscribed({
+          type: 'subscribed',
+          productKey: device.productKey,
+          deviceName: device.deviceName,
+          clientId: own ? client.id : subSessionClientId(client.id, device.productKey, device.deviceName),
+          connectedAt: sub?.connectedAt ?? session.connectedAt,
+          at: Date.now(),
+          topics: device.topics,
+        })
+        .catch((error: unknown) => this.logger.error(`subscribe event of ${client.id} not stored: ${String(error)}`));
+    }
   }
 
   private onDisconnect(client: Client): void {
+    const subs = [...(this.sessions.get(client)?.subDevices.values() ?? [])];
     const session = this.sessions.remove(client);
     if (!session) return;
+    if (subs.length) {
+      this.gatewaySessions
+        .gatewayGone(this.identity(client, session), subs, session.closeReason ?? 'tcp_closed')
+        .catch((error: unknown) =>
+          this.logger.error(`sub-device disconnects of ${client.id} not stored: ${String(error)}`),
+        );
+    }
     this.edge
       .disconnected({
         type: 'disconnected',
@@ -309,6 +422,14 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     if (!this.broker) throw new Error('embedded broker not started');
     return this.broker;
   }
+}
+
+/** A filter's wildcard levels as plain ones, to read the device a filter belongs to. */
+const withoutWildcards = (filter: string) => filter.split('/').map((l) => (l === '+' || l === '#' ? 'x' : l)).join('/');
+
+/** A connection's own ACL and, for a gateway, those of its logged-in sub-devices. */
+function aclsOf(session: DeviceSession): (readonly AclRule[])[] {
+  return [session.acl, ...[...session.subDevices.values()].map((s) => s.acl)];
 }
 
 const internals = (broker: Aedes) => broker as unknown as AedesInternals;

@@ -37,7 +37,8 @@ export class DeadLettersService {
   async replay({ ruleId, deadLetterId }: DeadLetterRef): Promise<DeadLetterView> {
     const rule = await this.rules.require(ruleId);
     const dl = await this.deadLetters.find(ruleId, deadLetterId);
-    if (!dl) throw new DomainError(ErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter ${deadLetterId} for rule ${ruleId}`);
+    if (!dl)
+      throw new DomainError(ErrorCode.DEAD_LETTER_NOT_FOUND, `No dead letter ${deadLetterId} for rule ${ruleId}`);
     return deadLetterView(await this.replayOne(rule, dl));
   }
 

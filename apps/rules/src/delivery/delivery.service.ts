@@ -50,7 +50,9 @@ export class DeliveryService {
     const delays = this.config.RULES_RETRY_DELAYS_MS;
     if (d.attempt <= delays.length) {
       const delay = delays[d.attempt - 1];
-      this.logger.debug(`rule ${d.ruleId} ${this.describeAction(d)}: attempt ${d.attempt} failed (${failure}), next in ${delay} ms`);
+      this.logger.debug(
+        `rule ${d.ruleId} ${this.describeAction(d)}: attempt ${d.attempt} failed (${failure}), next in ${delay} ms`,
+      );
       await this.retries.schedule({ ...d, attempt: d.attempt + 1, notBefore: Date.now() + delay });
       return;
     }
@@ -72,7 +74,9 @@ export class DeliveryService {
     // Already there: the same failure handled again after a crash; the error action below is deduplicated.
     if (inserted) {
       this.counters.add(d.ruleId, 'deadLettered');
-      this.logger.warn(`rule ${d.ruleId} ${this.describeAction(d)}: dead letter ${id} after ${d.attempt} attempts: ${error}`);
+      this.logger.warn(
+        `rule ${d.ruleId} ${this.describeAction(d)}: dead letter ${id} after ${d.attempt} attempts: ${error}`,
+      );
     }
     if (d.actionIndex === null || !d.errorAction) return;
     const report: FailureReport = {

@@ -1,26 +1,24 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { HealthRegistry } from '@iot/runtime';
 import { RuleRepository, type CounterName } from '../rules/rule.repository';
 
 const FLUSH_EVERY_MS = 1_000;
+const COUNTER_NAMES: readonly CounterName[] = ['matched', 'succeeded', 'failed', 'deadLettered'];
 const zero = (): Record<CounterName, number> => ({ matched: 0, succeeded: 0, failed: 0, deadLettered: 0 });
 
 /**
- * Per-rule counters: on this replica's `/metrics` at once (label `rule`, the rule id), and added to the
- * rule's row every second, so the API shows the sum over every replica. A crash loses at most the last
+ * Per-rule counters, gathered in memory and published every second: on this replica's `/metrics` (label
+ * `rule`, the rule id), and added to the rule's row, so that the API shows the sum over every replica. A crash loses at most the last
  * second of counts; the dead letters themselves are never approximate.
  */
 @Injectable()
 export class RuleCounters implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RuleCounters.name);
+  /** Counted, not yet in the database. */
   private pending = new Map<string, Record<CounterName, number>>();
+  /** Counted, not yet on /metrics. */
+  private unexported = new Map<string, Record<CounterName, number>>();
   private readonly metrics: Record<CounterName, Counter<'rule'>>;
   private timer?: NodeJS.Timeout;
   private flushing: Promise<void> = Promise.resolve();
@@ -39,9 +37,10 @@ export class RuleCounters implements OnApplicationBootstrap, OnApplicationShutdo
     };
   }
 
+  /** Cheap on the hot path: a map update; Prometheus and the database get the sums at the next flush. */
   add(ruleId: string, name: CounterName, n = 1): void {
-    this.metrics[name].inc({ rule: ruleId }, n);
-    this.addPending(ruleId, name, n);
+    addTo(this.pending, ruleId, name, n);
+    addTo(this.unexported, ruleId, name, n);
   }
 
   onApplicationBootstrap(): void {
@@ -56,6 +55,9 @@ export class RuleCounters implements OnApplicationBootstrap, OnApplicationShutdo
 
   /** Writes what was counted since the last flush; on failure it is kept for the next one. */
   flush(): Promise<void> {
+    for (const [id, counts] of this.unexported)
+      for (const name of COUNTER_NAMES) if (counts[name] > 0) this.metrics[name].inc({ rule: id }, counts[name]);
+    this.unexported = new Map();
     this.flushing = this.flushing.then(async () => {
       if (this.pending.size === 0) return;
       const batch = this.pending;
@@ -64,16 +66,18 @@ export class RuleCounters implements OnApplicationBootstrap, OnApplicationShutdo
         await this.rules.addCounters(batch);
       } catch (error) {
         this.logger.warn(`rule counters not saved, kept for the next try: ${String(error)}`);
-        for (const [id, counts] of batch)
-          for (const [name, n] of Object.entries(counts) as [CounterName, number][]) this.addPending(id, name, n);
+        for (const [id, counts] of batch) for (const name of COUNTER_NAMES) addTo(this.pending, id, name, counts[name]);
       }
     });
     return this.flushing;
   }
+}
 
-  private addPending(ruleId: string, name: CounterName, n: number): void {
-    const counts = this.pending.get(ruleId) ?? zero();
-    counts[name] += n;
-    this.pending.set(ruleId, counts);
+function addTo(map: Map<string, Record<CounterName, number>>, ruleId: string, name: CounterName, n: number): void {
+  let counts = map.get(ruleId);
+  if (!counts) {
+    counts = zero();
+    map.set(ruleId, counts);
   }
+  counts[name] += n;
 }

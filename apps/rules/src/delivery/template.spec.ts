@@ -16,7 +16,7 @@ describe('delivery templates', () => {
   });
 
   it.each(['/a/${missing}', '/a/${none}', '/a/${nested.pk.deeper}'])('%s fails: the field is not there', (t) => {
-    expect(() => renderTemplate(t, output)).toThrow('is not in the rule\'s output');
+    expect(() => renderTemplate(t, output)).toThrow("is not in the rule's output");
   });
 
   it.each<[string, unknown]>([

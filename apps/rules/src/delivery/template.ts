@@ -27,6 +27,7 @@ export function templateFields(template: string): { fields: string[] } | { error
 
 /** Fills `${field}` placeholders from the SELECT result; a missing (null) field is an error. */
 export function renderTemplate(template: string, output: unknown): string {
+  if (!template.includes('${')) return template;
   return template.replace(PLACEHOLDER, (_, path: string) => {
     const text = toText(fieldOf(output, path));
     if (text === null) throw new Error(`\${${path}} is not in the rule's output`);

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { RulesSignals, type RuleAction } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import type { Rule } from '../generated/prisma/client';

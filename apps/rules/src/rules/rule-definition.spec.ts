@@ -53,19 +53,39 @@ describe('rule definitions', () => {
     ['nats wildcard', { type: 'nats', subject: 'alerts.>' }, 'no * or > wildcards'],
     ['nats space', { type: 'nats', subject: 'alerts now' }, 'no spaces'],
     ['nats empty token', { type: 'nats', subject: 'alerts..x' }, 'tokens separated by .'],
-    ['nats platform subject', { type: 'nats', subject: 'uplink.v1.custom.pk.dn' }, 'subjects starting with uplink. belong to the platform'],
+    [
+      'nats platform subject',
+      { type: 'nats', subject: 'uplink.v1.custom.pk.dn' },
+      'subjects starting with uplink. belong to the platform',
+    ],
     ['nats JetStream API', { type: 'nats', subject: '$JS.API.STREAM.DELETE.X' }, 'belong to the platform or to NATS'],
     ['http not a URL', { type: 'http', url: 'example.com/hook' }, 'an http:// or https:// URL'],
     ['http other scheme', { type: 'http', url: 'ftp://example.com/x' }, 'an http:// or https:// URL'],
-    ['http header injection', { type: 'http', url: 'http://x', headers: { a: 'b\r\nc: d' } }, 'header values on one line'],
+    [
+      'http header injection',
+      { type: 'http', url: 'http://x', headers: { a: 'b\r\nc: d' } },
+      'header values on one line',
+    ],
     ['http timeout too long', { type: 'http', url: 'http://x', timeoutMs: 60_000 }, 'actions.0.timeoutMs'],
-    ['postgres quoted table', { type: 'postgres', table: 'a"; DROP TABLE b', columns: { a: 'a' } }, 'table or schema.table'],
+    [
+      'postgres quoted table',
+      { type: 'postgres', table: 'a"; DROP TABLE b', columns: { a: 'a' } },
+      'table or schema.table',
+    ],
     ['postgres three parts', { type: 'postgres', table: 'a.b.c', columns: { a: 'a' } }, 'table or schema.table'],
-    ['postgres platform schema', { type: 'postgres', table: 'auth.Device', columns: { a: 'a' } }, 'schema auth belongs to the platform'],
+    [
+      'postgres platform schema',
+      { type: 'postgres', table: 'auth.Device', columns: { a: 'a' } },
+      'schema auth belongs to the platform',
+    ],
     ['postgres no columns', { type: 'postgres', table: 't', columns: {} }, 'between 1 and 100 columns'],
     ['postgres bad column', { type: 'postgres', table: 't', columns: { 'a b': 'a' } }, 'column names'],
     ['postgres bad field', { type: 'postgres', table: 't', columns: { a: '' } }, 'each column takes a field'],
-    ['postgres bad url', { type: 'postgres', table: 't', columns: { a: 'a' }, databaseUrl: 'mysql://x' }, 'a postgresql:// URL'],
+    [
+      'postgres bad url',
+      { type: 'postgres', table: 't', columns: { a: 'a' }, databaseUrl: 'mysql://x' },
+      'a postgresql:// URL',
+    ],
   ])('refuses an action: %s', (_, action, message) => {
     const error = problem(rule([action]));
     expect(error.code).toBe(ErrorCode.RULE_INVALID);

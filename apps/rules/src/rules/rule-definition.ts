@@ -34,11 +34,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** The example value a placeholder stands for when a template is checked. */
 const SAMPLE = 'x';
 
-function checkTemplate(
-  value: string,
-  ctx: z.RefinementCtx,
-  valid: (rendered: string) => string | undefined,
-): void {
+function checkTemplate(value: string, ctx: z.RefinementCtx, valid: (rendered: string) => string | undefined): void {
   const fields = templateFields(value);
   if ('error' in fields) {
     ctx.addIssue({ code: 'custom', message: fields.error });
@@ -106,7 +102,10 @@ const postgres = z.strictObject({
   columns: z
     .record(z.string(), z.string())
     .refine((c) => Object.keys(c).length > 0 && Object.keys(c).length <= 100, 'between 1 and 100 columns')
-    .refine((c) => Object.keys(c).every((k) => SQL_IDENTIFIER.test(k)), 'column names: a letter or _ then letters, digits or _')
+    .refine(
+      (c) => Object.keys(c).every((k) => SQL_IDENTIFIER.test(k)),
+      'column names: a letter or _ then letters, digits or _',
+    )
     .refine((c) => Object.values(c).every(isFieldPath), 'each column takes a field of the output, e.g. t or a.b'),
   databaseUrl: z
     .string()
@@ -150,7 +149,13 @@ export function validateRule(input: RuleDefinition): ValidatedRule {
   }
   const { name, description, actions, errorAction } = parsed.data;
   return {
-    definition: { name, description: description ?? '', sql: parsed.data.sql, actions, errorAction: errorAction ?? null },
+    definition: {
+      name,
+      description: description ?? '',
+      sql: parsed.data.sql,
+      actions,
+      errorAction: errorAction ?? null,
+    },
     sql,
   };
 }

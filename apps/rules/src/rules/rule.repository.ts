@@ -52,7 +52,11 @@ export class RuleRepository {
 
   async list(page: number, pageSize: number): Promise<{ rows: Rule[]; total: number }> {
     const [rows, total] = await Promise.all([
-      this.db.rule.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+      this.db.rule.findMany({
+        orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+        skip: (page - 1) * pageSize,
+        take: pageSize,
+      }),
       this.db.rule.count(),
     ]);
     return { rows, total };

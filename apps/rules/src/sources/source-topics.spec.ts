@@ -88,7 +88,14 @@ describe('rule sources', () => {
   ] as const)('a %s event is /sys/{pk}/{dn}/thing/lifecycle', (type, fields) => {
     const message = fromConnection(connection(type), 'key')!;
     expect(message.topic).toBe('/sys/pk/dn/thing/lifecycle');
-    expect(message.payload).toMatchObject({ productKey: 'pk', deviceName: 'dn', clientId: 'c1', clientIp: '10.0.0.1', time: 900, ...fields });
+    expect(message.payload).toMatchObject({
+      productKey: 'pk',
+      deviceName: 'dn',
+      clientId: 'c1',
+      clientIp: '10.0.0.1',
+      time: 900,
+      ...fields,
+    });
     expect(message).toMatchObject({ messageId: 'key', clientIp: '10.0.0.1', receivedAt: 900 });
     expect(JSON.parse(Buffer.from(message.raw).toString())).toEqual(message.payload);
   });
@@ -97,9 +104,16 @@ describe('rule sources', () => {
     expect(fromConnection(connection('subscribed'), 'key')).toBeUndefined();
   });
 
-  it('a validated property post has Alibaba\'s forwarded shape: items with value and time', () => {
+  it("a validated property post has Alibaba's forwarded shape: items with value and time", () => {
     const message = fromPropertiesPosted(
-      { productKey: 'pk', deviceName: 'dn', items: { Power: 'on', WF: 23.6 }, times: { Power: 1524448722000 }, requestId: '7', receivedAt: 2000 },
+      {
+        productKey: 'pk',
+        deviceName: 'dn',
+        items: { Power: 'on', WF: 23.6 },
+        times: { Power: 1524448722000 },
+        requestId: '7',
+        receivedAt: 2000,
+      },
       'key',
     );
     expect(message.topic).toBe('/sys/pk/dn/thing/event/property/post');
@@ -114,7 +128,16 @@ describe('rule sources', () => {
 
   it('a validated event post is /sys/{pk}/{dn}/thing/event/{identifier}/post', () => {
     const message = fromEventPosted(
-      { productKey: 'pk', deviceName: 'dn', identifier: 'Error', type: 'error', output: { code: 3 }, time: 1500, requestId: '8', receivedAt: 2000 },
+      {
+        productKey: 'pk',
+        deviceName: 'dn',
+        identifier: 'Error',
+        type: 'error',
+        output: { code: 3 },
+        time: 1500,
+        requestId: '8',
+        receivedAt: 2000,
+      },
       'key',
     );
     expect(message.topic).toBe('/sys/pk/dn/thing/event/Error/post');
@@ -157,13 +180,24 @@ describe('rule sources', () => {
   });
 
   it('a reply that is not an Alink object is the data', () => {
-    const message = fromDownlinkReply({ productKey: 'pk', deviceName: 'dn', topic: '/t', reply: 'raw text', receivedAt: 1 }, 'key');
+    const message = fromDownlinkReply(
+      { productKey: 'pk', deviceName: 'dn', topic: '/t', reply: 'raw text', receivedAt: 1 },
+      'key',
+    );
     expect(message.payload).toMatchObject({ requestId: null, code: null, data: 'raw text', commandId: null });
   });
 
   it('a shadow change is /shadow/update/{pk}/{dn}/accepted', () => {
     const message = fromShadowChange(
-      { productKey: 'pk', deviceName: 'dn', version: 4, source: 'application', method: 'update', state: { desired: { c: 'green' } }, timestamp: 1700 },
+      {
+        productKey: 'pk',
+        deviceName: 'dn',
+        version: 4,
+        source: 'application',
+        method: 'update',
+        state: { desired: { c: 'green' } },
+        timestamp: 1700,
+      },
       'key',
     );
     expect(message.topic).toBe('/shadow/update/pk/dn/accepted');

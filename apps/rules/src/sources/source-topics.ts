@@ -154,7 +154,9 @@ export function fromEventPosted(e: ThingEventPostedEvent, messageId: string): Ru
 export function fromDownlinkReply(e: DownlinkReplyEvent, messageId: string): RuleMessage {
   const reply = e.reply;
   const alink =
-    typeof reply === 'object' && reply !== null && !Array.isArray(reply) ? (reply as Record<string, unknown>) : undefined;
+    typeof reply === 'object' && reply !== null && !Array.isArray(reply)
+      ? (reply as Record<string, unknown>)
+      : undefined;
   const payload = defined({
     gmtCreate: e.receivedAt,
     productKey: e.productKey,

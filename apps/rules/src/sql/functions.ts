@@ -132,7 +132,10 @@ export const FUNCTIONS: Record<string, FunctionSpec> = {
     build: ([encoding], [node]) => {
       if (!encoding) return (ctx) => payloadAs(ctx, 'utf-8');
       const fixed = literal(node);
-      if (node.kind === 'literal' && !PAYLOAD_ENCODINGS.some((e) => typeof fixed === 'string' && e === fixed.toLowerCase()))
+      if (
+        node.kind === 'literal' &&
+        !PAYLOAD_ENCODINGS.some((e) => typeof fixed === 'string' && e === fixed.toLowerCase())
+      )
         throw new RuleSqlError(`payload() takes one of ${PAYLOAD_ENCODINGS.join(', ')}`, node.at);
       return (ctx) => {
         const e = encoding(ctx);

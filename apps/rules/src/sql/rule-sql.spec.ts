@@ -90,7 +90,7 @@ describe('rule SQL: syntax errors carry their position', () => {
     ['SELECT FROM "/x"', 1, 8, 'expected', '"FROM"'],
     ['SELEC a FROM "/x"', 1, 1, 'SELECT', '"SELEC"'],
     ['SELECT a FROM "/x" WHERE a = 1 extra', 1, 32, 'end of the statement', '"extra"'],
-    ["SELECT 'open FROM \"/x\"", 1, 8, 'expected', '"\'"'],
+    ['SELECT \'open FROM "/x"', 1, 8, 'expected', '"\'"'],
     ['SELECT a FROM "/x" WHERE a IN 1', 1, 31, '"("', '"1"'],
     ['SELECT CASE WHEN a THEN 1 FROM "/x"', 1, 27, 'END', '"FROM"'],
     ['SELECT a AS FROM "/x"', 1, 13, 'name', '"FROM"'],
@@ -110,10 +110,10 @@ describe('rule SQL: syntax errors carry their position', () => {
     ['SELECT substring(a) FROM "/x"', 1, 8, 'substring() takes 2 to 3 arguments, not 1'],
     ['SELECT concat() FROM "/x"', 1, 8, 'concat() takes at least 1 argument'],
     ['SELECT topic(0) FROM "/x"', 1, 14, 'topic(n) takes a level number from 1'],
-    ["SELECT topic('a') FROM \"/x\"", 1, 14, 'topic(n) takes a level number from 1'],
+    ['SELECT topic(\'a\') FROM "/x"', 1, 14, 'topic(n) takes a level number from 1'],
     ['SELECT topic(1.5) FROM "/x"', 1, 14, 'topic(n) takes a level number from 1'],
-    ["SELECT timestamp('yyyy-QQ') FROM \"/x\"", 1, 18, 'invalid date format'],
-    ["SELECT payload('latin1') FROM \"/x\"", 1, 16, 'payload() takes one of'],
+    ['SELECT timestamp(\'yyyy-QQ\') FROM "/x"', 1, 18, 'invalid date format'],
+    ['SELECT payload(\'latin1\') FROM "/x"', 1, 16, 'payload() takes one of'],
     ['SELECT a FROM "/x/#/y"', 1, 15, 'FROM needs a topic filter'],
     ['SELECT a FROM "/x/a+"', 1, 15, 'FROM needs a topic filter'],
     ['SELECT a FROM ""', 1, 15, 'FROM needs a topic filter'],
@@ -130,7 +130,7 @@ describe('rule SQL: grammar', () => {
     ['select a from "/x" where a = 1', true],
     ['SeLeCt a FrOm "/x" WhErE a = 1', true],
     ['SELECT a FROM "/x";', true],
-    ['SELECT a FROM \'/x\'', true],
+    ["SELECT a FROM '/x'", true],
     ['  SELECT\n\ta\nFROM\n"/x"  \n', true],
     ['SELECT a -- the field\nFROM "/x" -- done', true],
     ['SELECT *, deviceName() AS dn FROM "/x"', true],
@@ -226,14 +226,14 @@ describe('rule SQL: operators', () => {
     ['temperature == 39.5', true],
     ['temperature <> 39.5', false],
     ['temperature != 40', true],
-    ["humidity = 61", true],
-    ["humidity > 60", true],
+    ['humidity = 61', true],
+    ['humidity > 60', true],
     ["humidity = '61'", true],
     ["name = 'Lamp'", true],
     ["name = 'lamp'", false],
     ["name < 'Lamq'", true],
-    ["name > 1", null],
-    ["name = 1", false],
+    ['name > 1', null],
+    ['name = 1', false],
     ['on = true', true],
     ['on = 1', false],
     ['on > false', null],
@@ -448,9 +448,12 @@ describe('rule SQL: WHERE holds only when true', () => {
 describe('rule SQL: SELECT output', () => {
   it.each<[string, Record<string, Value>]>([
     ['SELECT * FROM "#"', PAYLOAD],
-    ["SELECT *, deviceName() AS temperature FROM \"#\"", { ...PAYLOAD, temperature: 'dev1' }],
+    ['SELECT *, deviceName() AS temperature FROM "#"', { ...PAYLOAD, temperature: 'dev1' }],
     ['SELECT deviceName() AS d, * FROM "#"', { d: 'dev1', ...PAYLOAD }],
-    ['SELECT temperature, items.Power.value, deviceName() FROM "#"', { temperature: 39.5, value: 'on', deviceName: 'dev1' }],
+    [
+      'SELECT temperature, items.Power.value, deviceName() FROM "#"',
+      { temperature: 39.5, value: 'on', deviceName: 'dev1' },
+    ],
     ['SELECT list[1], 1 + 1, name AS n FROM "#"', { list: 20, _2: 2, n: 'Lamp' }],
     ['SELECT missing, nothing AS n FROM "#"', { missing: null, n: null }],
     ['SELECT `temp-1` AS `weird name` FROM "#"', { 'weird name': 7 }],
@@ -460,7 +463,7 @@ describe('rule SQL: SELECT output', () => {
   });
 
   it('WHERE decides, SELECT shapes: a false or unknown condition gives no output', () => {
-    const rule = compileRuleSql("SELECT name FROM \"#\" WHERE name = 'Lamp' AND humidity > 60");
+    const rule = compileRuleSql('SELECT name FROM "#" WHERE name = \'Lamp\' AND humidity > 60');
     expect(rule.evaluate(message(), NOW)).toEqual({ name: 'Lamp' });
     expect(rule.evaluate(message({ name: 'Lamp' }), NOW)).toBeUndefined();
     expect(rule.evaluate(message({ name: 'Fan', humidity: 99 }), NOW)).toBeUndefined();

@@ -40,7 +40,11 @@ const context = { deliveryKey: 'msg-1/rule-1/0', ruleId: 'rule-1' };
 
 describe('http action', () => {
   it('POSTs the output as JSON with the delivery key and the operator headers', async () => {
-    await runner.run({ type: 'http', url: `${base}/ok`, headers: { authorization: 'Bearer s3cret' } }, { t: 39.5 }, context);
+    await runner.run(
+      { type: 'http', url: `${base}/ok`, headers: { authorization: 'Bearer s3cret' } },
+      { t: 39.5 },
+      context,
+    );
     const request = seen.find((s) => s.url === '/ok')!;
     expect(JSON.parse(request.body)).toEqual({ t: 39.5 });
     expect(request.headers).toMatchObject({

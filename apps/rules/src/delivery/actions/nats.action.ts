@@ -6,8 +6,6 @@ import { Bus } from '@iot/messaging';
 import { renderTemplate } from '../template';
 import type { ActionContext } from './action-context';
 
-const encoder = new TextEncoder();
-
 /**
  * Publishes on the operator's subject, as given: never prefixed with the platform's bus namespace, which
  * isolates the platform's own traffic, not the integrations it feeds. Core NATS: a success once the
@@ -25,9 +23,10 @@ export class NatsActionRunner {
 
   async run(action: NatsAction, output: unknown, context: ActionContext): Promise<void> {
     const subject = renderTemplate(action.subject, output);
-    const data = encoder.encode(JSON.stringify(output));
+    // Buffer.from takes small strings from a shared pool: less garbage than TextEncoder at this rate.
+    const data = Buffer.from(JSON.stringify(output));
+    // One header, for subscribers to drop repeats: `<source message>/<rule id>/<action index>`.
     const headers = natsHeaders();
-    headers.set('Rule-Id', context.ruleId);
     headers.set('Rule-Delivery-Key', context.deliveryKey);
     if (action.jetstream) {
       await this.js.publish(subject, data, { msgID: context.deliveryKey, headers, timeout: 5_000 });

@@ -19,7 +19,8 @@ function parameter(value: unknown): unknown {
 /** The INSERT of an action: quoted identifiers from the rule, every value a parameter. */
 export function insertStatement(action: PostgresAction, output: unknown): { text: string; values: unknown[] } {
   const parts = action.table.split('.');
-  if (parts.length > 2) throw new Error(`${JSON.stringify(action.table)} is not a plain SQL identifier or schema.table`);
+  if (parts.length > 2)
+    throw new Error(`${JSON.stringify(action.table)} is not a plain SQL identifier or schema.table`);
   const target = parts.map(quoteIdentifier).join('.');
   const columns = Object.entries(action.columns);
   return {

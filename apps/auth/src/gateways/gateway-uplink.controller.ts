@@ -1,0 +1,91 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { AuthRpc, BridgeRpc, deviceOfSubject, DeviceEvents, uplinkFilter, type UplinkMessage } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
+import { alinkReply, parseAlinkRequest, parseDeviceTopic } from '@iot/protocol';
+import { DeviceRepository } from '../devices/device.repository';
+import { SubSessionsService } from './sub-sessions.service';
+import { TagsService } from './tags.service';
+import { TopologyService, type AlinkOutcome } from './topology.service';
+
+const GATEWAY_PATHS = [
+  'thing/topo/add',
+  'thing/topo/delete',
+  'thing/topo/get',
+  'thing/list/found',
+  'thing/sub/register',
+];
+const TAG_PATHS = ['thing/deviceinfo/update', 'thing/deviceinfo/delete'];
+
+/**
+ * Transport adapter: a gateway's topology requests and every device's tag requests, from JetStream
+ * (answered on `_reply`), and the bridge's sub-device session calls (bus RPC).
+ */
+@Injectable()
+export class GatewayUplinkController implements OnModuleInit, OnApplicationBootstrap {
+  constructor(
+    @Inject(Bus) private readonly bus: Bus,
+    @Inject(TopologyService) private readonly topology: TopologyService,
+    @Inject(TagsService) private readonly tags: TagsService,
+    @Inject(SubSessionsService) private readonly sessions: SubSessionsService,
+    @Inject(DeviceRepository) private readonly devices: DeviceRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.bus.serve(AuthRpc.subDeviceLogin, (r) => this.sessions.login(r));
+    this.bus.serve(AuthRpc.subDeviceLogout, (r) => this.sessions.logout(r));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.bus.consume(
+      DeviceEvents.uplink,
+      {
+        durable: 'auth-gateway-requests',
+        filter: uplinkFilter('thing'),
+        concurrency: 16,
+        partitionBy: deviceOfSubject,
+      },
+      (m) => this.route(m),
+    );
+  }
+
+  async route(message: UplinkMessage): Promise<void> {
+    const path = parseDeviceTopic(message.topic)?.path ?? '';
+    if (!GATEWAY_PATHS.includes(path) && !TAG_PATHS.includes(path)) return;
+    const parsed = parseAlinkRequest(Buffer.from(message.payload, 'base64'));
+    const device = await this.devices.find(message.productKey, message.deviceName);
+    let outcome: AlinkOutcome;
+    if (!parsed.ok) outcome = { code: 460, data: {}, message: `request parameter error: ${parsed.reason}` };
+    else if (!device) outcome = { code: 6100, data: {}, message: 'device not found' };
+    else outcome = await this.handle(path, device, parsed.request.params);
+    const request = parsed.ok ? parsed.request : { id: null as unknown as string, version: '1.0' };
+    const reply = alinkReply(request, outcome.code, outcome.data, outcome.message);
+    await this.bus.request(BridgeRpc.publish, {
+      topic: `${message.topic}_reply`,
+      payload: Buffer.from(JSON.stringify(reply)).toString('base64'),
+      qos: 1,
+    });
+  }
+
+  private handle(
+    path: string,
+    device: NonNullable<Awaited<ReturnType<DeviceRepository['find']>>>,
+    params: unknown,
+  ): Promise<AlinkOutcome> {
+    switch (path) {
+      case 'thing/topo/add':
+        return this.topology.add(device, params);
+      case 'thing/topo/delete':
+        return this.topology.remove(device, params);
+      case 'thing/topo/get':
+        return this.topology.get(device);
+      case 'thing/list/found':
+        return this.topology.found(params);
+      case 'thing/sub/register':
+        return this.topology.register(device, params);
+      case 'thing/deviceinfo/update':
+        return this.tags.update(device, params);
+      default:
+        return this.tags.delete(device, params);
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AUTH_DB, type AuthDb } from '../database/database.module';
+import type { Device } from '../generated/prisma/client';
+
+/** Topology, sub-device sessions, login counts and tags. */
+@Injectable()
+export class GatewayRepository {
+  constructor(@Inject(AUTH_DB) private readonly db: AuthDb) {}
+
+  async gatewayOf(subIotId: string): Promise<string | undefined> {
+    return (await this.db.topology.findUnique({ where: { subIotId } }))?.gatewayIotId;
+  }
+
+  countTopology(gatewayIotId: string): Promise<number> {
+    return this.db.topology.count({ where: { gatewayIotId } });
+  }
+
+  /** Adds (or moves) sub-devices under a gateway, all or none. */
+  async addTopology(gatewayIotId: string, subIotIds: string[]): Promise<void> {
+    await this.db.$transaction(
+      subIotIds.map((subIotId) =>
+        this.db.topology.upsert({
+          where: { subIotId },
+          create: { subIotId, gatewayIotId },
+          update: { gatewayIotId, createdAt: new Date() },
+        }),
+      ),
+    );
+  }
+
+  async removeTopology(gatewayIotId: string, subIotIds: string[]): Promise<void> {
+    await this.db.topology.deleteMany({ where: { gatewayIotId, subIotId: { in: subIotIds } } });
+  }
+
+  async subDevicesOf(gatewayIotId: string): Promise<Device[]> {
+    const rows = await this.db.topology.findMany({ where: { gatewayIotId }, orderBy: { createdAt: 'asc' } });
+    if (rows.length === 0) return [];
+    return this.db.device.findMany({ where: { iotId: { in: rows.map((r) => r.subIotId) } } });
+  }
+
+  countSessions(gatewayIotId: string): Promise<number> {
+    return this.db.subSession.count({ where: { gatewayIotId } });
+  }
+
+  findSession(subIotId: string) {
+    return this.db.subSession.findUnique({ where: { subIotId } });
+  }
+
+  async openSession(
+    subIotId: string,
+    gatewayIotId: string,
+    gatewayClientId: string,
+    cleanSession: boolean,
+  ): Promise<void> {
+    await this.db.$transaction([
+      this.db.subSession.upsert({
+        where: { subIotId },
+        create: { subIotId, gatewayIotId, gatewayClientId, cleanSession },
+        update: { gatewayIotId, gatewayClientId, cleanSession, loggedInAt: new Date() },
+      }),
+      this.db.subLogin.create({ data: { subIotId } }),
+      // Login counts older than the rate window are of no use.
+      this.db.subLogin.deleteMany({ where: { subIotId, at: { lt: new Date(Date.now() - 120_000) } } }),
+    ]);
+  }
+
+  async closeSession(subIotId: string, gatewayClientId?: string): Promise<boolean> {
+    const { count } = await this.db.subSession.deleteMany({
+      where: { subIotId, ...(gatewayClientId ? { gatewayClientId } : {}) },
+    });
+    return count > 0;
+  }
+
+  /** Sessions that lived on a gateway connection that is gone. */
+  async closeSessionsOn(gatewayClientId: string): Promise<string[]> {
+    const rows = await this.db.subSession.findMany({ where: { gatewayClientId }, select: { subIotId: true } });
+    await this.db.subSession.deleteMany({ where: { gatewayClientId } });
+    return rows.map((r) => r.subIotId);
+  }
+
+  countRecentLogins(subIotId: string, since: Date): Promise<number> {
+    return this.db.subLogin.count({ where: { subIotId, at: { gte: since } } });
+  }
+
+  async upsertTags(iotId: string, tags: { key: string; value: string }[]): Promise<void> {
+    await this.db.$transaction(
+      tags.map((t) =>
+        this.db.deviceTag.upsert({
+          where: { iotId_key: { iotId, key: t.key } },
+          create: { iotId, key: t.key, value: t.value },
+          update: { value: t.value, updatedAt: new Date() },
+        }),
+      ),
+    );
+  }
+
+  async deleteTags(iotId: string, keys: string[]): Promise<void> {
+    await this.db.deviceTag.deleteMany({ where: { iotId, key: { in: keys } } });
+  }
+
+  async tagsOf(iotId: string): Promise<Record<string, string>> {
+    const rows = await this.db.deviceTag.findMany({ where: { iotId }, orderBy: { key: 'asc' } });
+    return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+  }
+
+  /** What a deleted device leaves behind: its topology (either side), sessions and tags. */
+  async forget(iotId: string): Promise<void> {
+    await this.db.$transaction([
+      this.db.topology.deleteMany({ where: { OR: [{ subIotId: iotId }, { gatewayIotId: iotId }] } }),
+      this.db.subSession.deleteMany({ where: { OR: [{ subIotId: iotId }, { gatewayIotId: iotId }] } }),
+      this.db.subLogin.deleteMany({ where: { subIotId: iotId } }),
+      this.db.deviceTag.deleteMany({ where: { iotId } }),
+    ]);
+  }
+}

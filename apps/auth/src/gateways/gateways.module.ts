@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { DevicesModule } from '../devices/devices.module';
+import { ProductsModule } from '../products/products.module';
+import { GatewayUplinkController } from './gateway-uplink.controller';
+import { SubSessionsService } from './sub-sessions.service';
+import { TagsService } from './tags.service';
+import { TopologyService } from './topology.service';
+
+@Module({
+  imports: [DevicesModule, ProductsModule],
+  providers: [TopologyService, TagsService, SubSessionsService, GatewayUplinkController],
+})
+export class GatewaysModule {}
