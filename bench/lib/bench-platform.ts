@@ -127,7 +127,8 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
       for (const group of processes().filter((g) => apps.some((a) => a === g.name))) {
         const [pid] = group.pids();
         const path = join(dir, `${pid}.cpuprofile`);
-        process.kill(pid, 'SIGUSR2');
+        // The preload's signal: one the apps' Nest shutdown hooks ignore, so they keep running after.
+        process.kill(pid, 'SIGWINCH');
         await waitFor(() => existsSync(path), { timeoutMs: 30_000, what: `CPU profile of ${group.name}` });
         paths.set(group.name as AppName, path);
       }

@@ -1,4 +1,5 @@
 import type { ProfileSummary, TimeWindow } from '../lib/cpu-profile';
+import type { TcpCounters } from '../lib/netstat';
 import { formatNumber, markdownTable, type Cell } from '../lib/report';
 import { ratio, summarize, type LatencySummary } from '../lib/stats';
 import type { ConsumerBacklog, StoredEvents } from './platform-side';
@@ -112,6 +113,8 @@ export interface RowRun {
   /** Busy ms of the whole machine in that window, and of it what no watched process used (other work). */
   machineMs: number;
   otherMs: number;
+  /** The kernel's listen-queue overflows and SYN retransmits during the storm (machine-wide). */
+  tcp: TcpCounters;
   serverGroups: string[];
   platform?: PlatformFigures;
   /** Monotonic window (storm start → settled) to slice CPU profiles. */
@@ -285,6 +288,8 @@ export function renderReport(runs: readonly RowRun[], settings: ReportSettings):
       'server CPU ms/command',
       'client CPU ms/command',
       'other load (cores)',
+      'listen overflows',
+      'SYN retransmits',
     ],
     rows: runs.map((r): Cell[] => {
       const s = summarizeRow(r.row, [r])!;
@@ -300,6 +305,8 @@ export function renderReport(runs: readonly RowRun[], settings: ReportSettings):
         s.serverCpuMsPerCommand,
         s.clientCpuMsPerCommand,
         r.otherMs / r.figures.windowMs,
+        r.tcp.listenOverflows,
+        r.tcp.synRetransmits,
       ];
     }),
   });
@@ -411,6 +418,10 @@ export function renderReport(runs: readonly RowRun[], settings: ReportSettings):
     storms,
     '',
     split,
+    '',
+    "Other load: CPU of the machine used by no watched process during the storm (someone else's work), in cores. Listen",
+    'overflows and SYN retransmits (kernel, machine-wide): handshakes dropped because an accept queue was full; the client',
+    'retries 1 s later, then 3 s.',
     '',
     '### Platform relative to the bare broker (same run)',
     '',

@@ -23,6 +23,7 @@ import {
   type WatchedProcess,
 } from '../lib/cpu';
 import { monotonicNowUs, summarizeCpuProfile } from '../lib/cpu-profile';
+import { tcpCounters, tcpCountersDelta } from '../lib/netstat';
 import { environment, repoRoot, resultStamp, writeReport } from '../lib/report';
 import { startBareBroker, type BareBrokerProcess } from '../connect/bare-broker-process';
 import { createDevices, deleteDevices } from '../connect/devices';
@@ -123,6 +124,7 @@ const persistentOptions = (c: Context, d: DeviceIdentity, clean = false): IClien
 async function measure(c: Context, url: string, devices: StormDevice[], onStart?: (startMs: number) => void) {
   let before = cpuSnapshot(c.watched, CLIENT);
   let machineBefore = machineCpu();
+  let tcpBefore = tcpCounters();
   let startUs = 0;
   const result = await reconnectStorm({
     url,
@@ -133,14 +135,16 @@ async function measure(c: Context, url: string, devices: StormDevice[], onStart?
     onStart: () => {
       before = cpuSnapshot(c.watched, CLIENT);
       machineBefore = machineCpu();
+      tcpBefore = tcpCounters();
       startUs = monotonicNowUs();
       onStart?.(epochMs());
     },
   });
+  const tcp = tcpCountersDelta(tcpBefore, tcpCounters());
   const delta = cpuDelta(before, cpuSnapshot(c.watched, CLIENT));
   const machineMs = machineCpu().busyMs - machineBefore.busyMs;
   const ownMs = [...delta.values()].reduce((a, b) => a + b, 0);
-  return { result, before, startUs, cpuMs: Object.fromEntries(delta), machineMs, otherMs: machineMs - ownMs };
+  return { result, before, startUs, tcp, cpuMs: Object.fromEntries(delta), machineMs, otherMs: machineMs - ownMs };
 }
 
 function describe(run: RowRun): string {
@@ -196,6 +200,7 @@ async function baselineRow(c: Context, round: number): Promise<RowRun> {
     cpuMs: m.cpuMs,
     machineMs: m.machineMs,
     otherMs: m.otherMs,
+    tcp: m.tcp,
     serverGroups: c.serverGroups.baseline,
     window: { startUs: m.startUs, endUs },
   };
@@ -285,6 +290,7 @@ async function platformRow(c: Context, round: number, row: Exclude<Row, 'baselin
     cpuMs: m.cpuMs,
     machineMs: m.machineMs,
     otherMs: m.otherMs,
+    tcp: m.tcp,
     serverGroups: c.serverGroups.platform,
     platform: {
       statusesQueued,

@@ -330,12 +330,12 @@ async function handle(command: Command): Promise<void> {
       emit({ type: 'connected', id: command.id, result: await connect(command) });
       return;
     case 'run': {
-      const side = links.get(command.side) ?? [];
-      if (side.length === 0) throw new Error(`no ${command.side} connections`);
+      const own = links.get(command.side) ?? [];
+      if (own.length === 0) throw new Error(`no ${command.side} connections`);
       const run = new Run(
         command.id,
         command.side,
-        side,
+        own,
         command.load,
         command.warmupMs,
         command.durationMs,
@@ -347,10 +347,10 @@ async function handle(command: Command): Promise<void> {
       return;
     }
     case 'close': {
-      const side = links.get(command.side) ?? [];
+      const own = links.get(command.side) ?? [];
       links.delete(command.side);
       current = undefined;
-      await closeAll(side.map((l) => l.client));
+      await closeAll(own.map((l) => l.client));
       emit({ type: 'closed', id: command.id });
       return;
     }

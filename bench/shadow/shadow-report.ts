@@ -154,6 +154,8 @@ export interface ReportSettings {
   maxInflight: number;
   generators: number;
   shadowConcurrency?: number;
+  /** 1, 5 and 15 minutes, when the run started. */
+  loadAverage?: number[];
 }
 
 export function renderReport(
@@ -261,6 +263,7 @@ export function renderReport(
       `+ ${formatNumber(settings.durationMs / 1000)} s measured (saturation ${formatNumber(settings.saturationMs / 1000)} s), echo first. ` +
       `${settings.generators} load generator process(es). SHADOW_CONCURRENCY ${settings.shadowConcurrency ?? 'default (64)'}.`,
     '',
+    ...disturbance(runs, settings),
     stepTable,
     '',
     '- achieved/s: replies received during the window; latencies: PUBLISH (the scheduled time, open loop) → reply;',
@@ -309,6 +312,22 @@ export function renderReport(
       ),
     );
   return sections.join('\n');
+}
+
+function disturbance(runs: readonly StepRun[], settings: ReportSettings): string[] {
+  const load = settings.loadAverage
+    ? `Load average at the start: ${settings.loadAverage.map((l) => l.toFixed(2)).join(', ')}. `
+    : '';
+  const disturbed = runs.filter((r) => foreignCores(r) > DISTURBED_CORES);
+  if (disturbed.length === 0) return load ? [load, ''] : [];
+  return [
+    `${load}**Disturbed run**: other processes of the machine kept ${disturbed
+      .map((r) => `${formatNumber(foreignCores(r))} cores busy during ${r.side} ${r.step}`)
+      .join(
+        ', ',
+      )} (see _everything else_ below). Those steps measure the contention, not the platform: rerun on a quiet machine.`,
+    '',
+  ];
 }
 
 function describeShortfall(f: StepFigures): string {
@@ -394,6 +413,16 @@ function cpuByProcess(runs: readonly StepRun[], idleCores: Record<string, number
   ].join('\n');
 }
 
+/** Cores busy during the window that no watched process, the generator, the bench or interrupts account for. */
+export function foreignCores(r: StepRun): number {
+  const server = sum(r.serverGroups.map((g) => r.cpuMsWindow[g] ?? 0));
+  const own = server + (r.cpuMsWindow[GROUPS.generator] ?? 0) + (r.cpuMsWindow[GROUPS.bench] ?? 0);
+  return (r.machineMsWindow - own - r.interruptMsWindow) / r.result.windowMs;
+}
+
+/** Above this many cores used by others during a window, the step is flagged as disturbed. */
+export const DISTURBED_CORES = 0.25;
+
 function machineTable(runs: readonly StepRun[]): string {
   return [
     markdownTable({
@@ -403,7 +432,6 @@ function machineTable(runs: readonly StepRun[]): string {
         const server = sum(r.serverGroups.map((g) => r.cpuMsWindow[g] ?? 0));
         const generator = r.cpuMsWindow[GROUPS.generator] ?? 0;
         const bench = r.cpuMsWindow[GROUPS.bench] ?? 0;
-        const irq = r.interruptMsWindow;
         return [
           r.step,
           r.side,
@@ -411,8 +439,8 @@ function machineTable(runs: readonly StepRun[]): string {
           server / w,
           generator / w,
           bench / w,
-          irq / w,
-          (r.machineMsWindow - server - generator - bench - irq) / w,
+          r.interruptMsWindow / w,
+          foreignCores(r),
         ];
       }),
     }),

@@ -7,6 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
@@ -175,6 +176,7 @@ async function main(): Promise<number> {
   if (!checkFileLimit(options.devices)) return 1;
   if (!procAvailable) log('no /proc here: CPU figures will be missing');
   const startedAt = new Date();
+  const startLoad = loadavg();
   const stamp = resultStamp(startedAt);
   const profiling = options.flags.has('profile');
   const profileDir = join(repoRoot, 'bench', 'results', `shadow-${stamp}-profiles`);
@@ -325,6 +327,7 @@ async function main(): Promise<number> {
     maxInflight: options['max-inflight'],
     generators: options.generators,
     shadowConcurrency,
+    loadAverage: startLoad,
   };
   let markdown = renderReport(runs, settings, idleCores);
   if (profiles) markdown += `\n\n${profiles}`;

@@ -7,6 +7,9 @@ import { ErrorFilter } from './common/error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api.env';
 import { DevicesController } from './devices/devices.controller';
 import { PlatformHealthController } from './health/platform-health.controller';
+import { CampaignsController } from './ota/campaigns.controller';
+import { FirmwareController } from './ota/firmware.controller';
+import { FirmwareUploadClient } from './ota/firmware-upload.client';
 import { ProductsController } from './products/products.controller';
 import { RulesController } from './rules/rules.controller';
 import { ShadowsController } from './shadows/shadows.controller';
@@ -27,9 +30,12 @@ export class ApiModule {
         ThingsController,
         ApiKeysController,
         RulesController,
+        FirmwareController,
+        CampaignsController,
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
+        FirmwareUploadClient,
         { provide: APP_GUARD, useClass: ApiKeyGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],

@@ -16,7 +16,7 @@ export class BridgeModule {
   static forRoot(config: BridgeConfig): DynamicModule {
     const embedded = config.BRIDGE_DRIVER === 'embedded';
     const driver: Provider[] = embedded
-      ? [EmbeddedBrokerDriver, { provide: BROKER_DRIVER, useExisting: EmbeddedBrokerDriver }]
+      ? [GatewaySessionsService, EmbeddedBrokerDriver, { provide: BROKER_DRIVER, useExisting: EmbeddedBrokerDriver }]
       : [];
     return {
       module: BridgeModule,

@@ -1,6 +1,15 @@
-import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { connect } from '@nats-io/transport-node';
+import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Bus } from './bus';
+
+/** Connection trouble (disconnects, reconnects, slow-consumer errors) in the app's log. */
+async function logStatus(connection: NatsConnection, name: string): Promise<void> {
+  const logger = new Logger(`Bus:${name}`);
+  for await (const status of connection.status()) {
+    if (status.type === 'ping' || status.type === 'update') continue;
+    logger.warn(`NATS ${status.type}${'data' in status && status.data ? `: ${JSON.stringify(status.data)}` : ''}`);
+  }
+}
 
 export interface BusOptions {
   servers: string;
@@ -34,6 +43,7 @@ export class BusModule implements OnApplicationShutdown {
               // Without this the client builds an Error (for its stack) on every request; ~10% of the bridge's CPU.
               noAsyncTraces: true,
             });
+            void logStatus(connection, options.name);
             return new Bus(connection, options.namespace);
           },
         },

@@ -54,6 +54,18 @@ export interface EventMeta {
   messageId?: string;
 }
 
+/** Waits before sending a request again that reached no responder. */
+const NO_RESPONDER_RETRY_MS = [25, 100, 250];
+
+function isNoResponders(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error.name === 'NoRespondersError' ||
+      /no responders/i.test(error.message) ||
+      (error as { isNoResponders?: () => boolean }).isNoResponders?.() === true)
+  );
+}
+
 /** Delays between redeliveries of an event whose handler failed. */
 const RETRY_DELAYS_MS = [500, 2_000, 5_000, 15_000, 30_000];
 
@@ -90,18 +102,28 @@ export class Bus {
     return this.namespace ? `${this.namespace.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_${spec.name}` : spec.name;
   }
 
-  /** Sends a request and returns the data of the reply; a remote DomainError is rethrown here. */
+  /**
+   * Sends a request and returns the data of the reply; a remote DomainError is rethrown here.
+   * "No responders" means nobody received the request, so it is safe to send again: it is, a few times over
+   * a few hundred milliseconds (a service restarting, or interest not yet propagated), before giving up.
+   */
   async request<Req, Res>(contract: RpcContract<Req, Res>, payload: Req, options: RequestOptions = {}): Promise<Res> {
-    let msg: Msg;
-    try {
-      msg = await this.connection.request(this.subject(contract.subject), encode(payload), {
-        timeout: options.timeoutMs ?? 5_000,
-      });
-    } catch (error) {
-      throw new DomainError(
-        ErrorCode.SERVICE_UNAVAILABLE,
-        `No answer on ${contract.subject}: ${error instanceof Error ? error.message : String(error)}`,
-      );
+    let msg: Msg | undefined;
+    for (let attempt = 0; !msg; attempt++) {
+      try {
+        msg = await this.connection.request(this.subject(contract.subject), encode(payload), {
+          timeout: options.timeoutMs ?? 5_000,
+        });
+      } catch (error) {
+        if (isNoResponders(error) && attempt < NO_RESPONDER_RETRY_MS.length) {
+          await new Promise((r) => setTimeout(r, NO_RESPONDER_RETRY_MS[attempt]));
+          continue;
+        }
+        throw new DomainError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          `No answer on ${contract.subject}: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      }
     }
     const reply = decode<RpcReply<Res>>(msg.data);
     if (reply.ok) return reply.data;

@@ -77,6 +77,12 @@ export class DeviceRepository {
     }
   }
 
+  /** The version the device last reported to apps/ota; false when there is no such device. */
+  async setFirmwareVersion(productKey: string, deviceName: string, firmwareVersion: string): Promise<boolean> {
+    const { count } = await this.db.device.updateMany({ where: { productKey, deviceName }, data: { firmwareVersion } });
+    return count === 1;
+  }
+
   async setDisabled(productKey: string, deviceName: string, disabled: boolean): Promise<Device | undefined> {
     const { count } = await this.db.device.updateMany({ where: { productKey, deviceName }, data: { disabled } });
     return count === 0 ? undefined : ((await this.find(productKey, deviceName)) ?? undefined);

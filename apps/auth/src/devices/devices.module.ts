@@ -4,10 +4,11 @@ import { GatewayRepository } from '../gateways/gateway.repository';
 import { DeviceRepository } from './device.repository';
 import { DevicesController } from './devices.controller';
 import { DevicesService } from './devices.service';
+import { FirmwareVersionConsumer } from './firmware-version.consumer';
 
 @Module({
   imports: [ProductsModule],
-  providers: [DeviceRepository, GatewayRepository, DevicesService, DevicesController],
+  providers: [DeviceRepository, GatewayRepository, DevicesService, DevicesController, FirmwareVersionConsumer],
   exports: [DevicesService, DeviceRepository, GatewayRepository],
 })
 export class DevicesModule {}

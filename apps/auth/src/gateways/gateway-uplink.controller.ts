@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { AuthRpc, BridgeRpc, deviceOfSubject, DeviceEvents, uplinkFilter, type UplinkMessage } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { alinkReply, parseAlinkRequest, parseDeviceTopic } from '@iot/protocol';
@@ -22,6 +22,8 @@ const TAG_PATHS = ['thing/deviceinfo/update', 'thing/deviceinfo/delete'];
  */
 @Injectable()
 export class GatewayUplinkController implements OnModuleInit, OnApplicationBootstrap {
+  private readonly logger = new Logger(GatewayUplinkController.name);
+
   constructor(
     @Inject(Bus) private readonly bus: Bus,
     @Inject(TopologyService) private readonly topology: TopologyService,
@@ -51,12 +53,14 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
   async route(message: UplinkMessage): Promise<void> {
     const path = parseDeviceTopic(message.topic)?.path ?? '';
     if (!GATEWAY_PATHS.includes(path) && !TAG_PATHS.includes(path)) return;
+    this.logger.debug(`${path} from ${message.productKey}/${message.deviceName}`);
     const parsed = parseAlinkRequest(Buffer.from(message.payload, 'base64'));
     const device = await this.devices.find(message.productKey, message.deviceName);
     let outcome: AlinkOutcome;
     if (!parsed.ok) outcome = { code: 460, data: {}, message: `request parameter error: ${parsed.reason}` };
     else if (!device) outcome = { code: 6100, data: {}, message: 'device not found' };
     else outcome = await this.handle(path, device, parsed.request.params);
+    this.logger.debug(`${path} → ${outcome.code}`);
     const request = parsed.ok ? parsed.request : { id: null as unknown as string, version: '1.0' };
     const reply = alinkReply(request, outcome.code, outcome.data, outcome.message);
     await this.bus.request(BridgeRpc.publish, {

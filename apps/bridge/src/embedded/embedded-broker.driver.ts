@@ -425,7 +425,11 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
 }
 
 /** A filter's wildcard levels as plain ones, to read the device a filter belongs to. */
-const withoutWildcards = (filter: string) => filter.split('/').map((l) => (l === '+' || l === '#' ? 'x' : l)).join('/');
+const withoutWildcards = (filter: string) =>
+  filter
+    .split('/')
+    .map((l) => (l === '+' || l === '#' ? 'x' : l))
+    .join('/');
 
 /** A connection's own ACL and, for a gateway, those of its logged-in sub-devices. */
 function aclsOf(session: DeviceSession): (readonly AclRule[])[] {

@@ -78,7 +78,7 @@ export class GatewaySessionsService {
     if (reply.code === 200 && reply.device) {
       const sub = { productKey: reply.device.productKey, deviceName: reply.device.deviceName };
       if (verb === 'login') {
-        const connectedAt = port.grant(gateway.clientId, sub, (reply.acl ?? []) as AclRuleView[] as AclRule[]);
+        const connectedAt = port.grant(gateway.clientId, sub, (reply.acl ?? []));
         await this.sessionEvent('connected', gateway, sub, connectedAt);
       } else {
         const connectedAt = port.revoke(gateway.clientId, sub);

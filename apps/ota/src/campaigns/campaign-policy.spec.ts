@@ -57,7 +57,11 @@ describe('campaignSettings', () => {
   it.each<[string, Partial<CreateCampaignRequest>, string]>([
     ['unknown selection', { selection: 'some' as 'all' }, 'selection'],
     ['devices without names', { selection: 'devices' }, 'deviceNames'],
-    ['too many names', { selection: 'devices', deviceNames: Array.from({ length: 1001 }, (_, i) => `d${i}`) }, 'deviceNames'],
+    [
+      'too many names',
+      { selection: 'devices', deviceNames: Array.from({ length: 1001 }, (_, i) => `d${i}`) },
+      'deviceNames',
+    ],
     ['names with selection all', { deviceNames: ['a'] }, 'deviceNames'],
     ['versions without versions', { selection: 'versions', versions: [] }, 'versions'],
     ['versions with selection all', { versions: ['1.0'] }, 'versions'],
@@ -221,12 +225,7 @@ describe('evaluateCampaign', () => {
       counts({ failed: 1, succeeded: 1, pending: 8, unstarted: 8, started: 2 }),
       { kind: 'advance', stageIndex: 1 },
     ],
-    [
-      'threshold 100 never aborts',
-      rules(),
-      counts({ failed: 10, started: 10 }),
-      { kind: 'complete' },
-    ],
+    ['threshold 100 never aborts', rules(), counts({ failed: 10, started: 10 }), { kind: 'complete' }],
     [
       'threshold 0 aborts at the first failure',
       rules({ failureThresholdPercent: 0, stages: [10, 100] }),

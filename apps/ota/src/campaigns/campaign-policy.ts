@@ -173,7 +173,7 @@ export function evaluateCampaign(c: CampaignRules, n: CampaignCounts): CampaignS
 
 /** Whether a dynamic campaign takes a device that reports `version` and has no job in it yet. */
 export function joinsDynamically(
-  c: { dynamic: boolean; selection: CampaignSelection; versions: string[]; targetVersion: string },
+  c: { dynamic: boolean; selection: string; versions: string[]; targetVersion: string },
   version: string,
 ): boolean {
   if (!c.dynamic || version === c.targetVersion) return false;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { OtaJobStatus } from '@iot/contracts';
-import { onConnection, onProgress, onTimeout, onVersion, type JobDecision, type JobFacts, type StepReport } from './job-state';
+import {
+  onConnection,
+  onProgress,
+  onTimeout,
+  onVersion,
+  type JobDecision,
+  type JobFacts,
+  type StepReport,
+} from './job-state';
 
 const job = (status: OtaJobStatus, attempt = 1, started = true, notified = true): JobFacts => ({
   status,

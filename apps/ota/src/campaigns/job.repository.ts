@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CampaignDeviceView, OtaJobStatus } from '@iot/contracts';
+import { OTA_CONFIG, type OtaConfig } from '../config/ota.env';
 import { OTA_DB, type OtaDb } from '../database/ota-db';
 import type { CampaignDevice } from '../generated/prisma/client';
 import type { CampaignCounts } from './campaign-policy';
@@ -32,7 +33,15 @@ const active = { in: [...ACTIVE_STATUSES] };
 /** Upgrade jobs, one per device and campaign; writes are conditional on the revision they were decided on. */
 @Injectable()
 export class JobRepository {
-  constructor(@Inject(OTA_DB) private readonly db: OtaDb) {}
+  /** Sweeps see only the jobs of this platform's running campaigns. */
+  private readonly ours: { namespace: string; status: 'RUNNING' };
+
+  constructor(
+    @Inject(OTA_DB) private readonly db: OtaDb,
+    @Inject(OTA_CONFIG) config: OtaConfig,
+  ) {
+    this.ours = { namespace: config.BUS_NAMESPACE, status: 'RUNNING' };
+  }
 
   async createMany(jobs: NewJob[]): Promise<number> {
     if (jobs.length === 0) return 0;
@@ -69,15 +78,6 @@ export class JobRepository {
       data: { ...change, revision: { increment: 1 } },
     });
     return count === 1 ? ((await this.find(job.campaignId, job.deviceName)) ?? undefined) : undefined;
-  }
-
-  /** Every unfinished job of the campaign → CANCELLED. */
-  async cancelActive(campaignId: string, reason: string): Promise<number> {
-    const { count } = await this.db.campaignDevice.updateMany({
-      where: { campaignId, status: active },
-      data: { status: 'CANCELLED', reason, finishedAt: new Date(), waitingForDevice: false, revision: { increment: 1 } },
-    });
-    return count;
   }
 
   async counts(campaignId: string, now: Date): Promise<JobCounts> {
@@ -150,7 +150,13 @@ export class JobRepository {
   /** Started jobs whose current attempt still has to reach the device (a retry, or a send that failed). */
   resendable(limit: number): Promise<Job[]> {
     return this.db.campaignDevice.findMany({
-      where: { status: 'PENDING', startedAt: { not: null }, notifiedAt: null, waitingForDevice: false },
+      where: {
+        status: 'PENDING',
+        startedAt: { not: null },
+        notifiedAt: null,
+        waitingForDevice: false,
+        campaign: this.ours,
+      },
       orderBy: { updatedAt: 'asc' },
       take: limit,
     });
@@ -159,7 +165,7 @@ export class JobRepository {
   /** Unfinished jobs past their deadline. */
   overdue(now: Date, limit: number): Promise<Job[]> {
     return this.db.campaignDevice.findMany({
-      where: { status: active, deadlineAt: { lt: now } },
+      where: { status: active, deadlineAt: { lt: now }, campaign: this.ours },
       orderBy: { deadlineAt: 'asc' },
       take: limit,
     });

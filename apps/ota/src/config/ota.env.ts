@@ -18,9 +18,17 @@ const schema = baseEnvSchema
     OTA_INTERNAL_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
     IOT_SECRET_KEY: z.string().min(16).optional(),
     /** Shortest lifetime of a download URL (it is at least the campaign's per-device timeout). */
-    OTA_URL_TTL_SECONDS: z.coerce.number().int().min(60).default(24 * 3600),
+    OTA_URL_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(24 * 3600),
     /** Largest firmware file accepted. */
-    OTA_MAX_FIRMWARE_BYTES: z.coerce.number().int().min(1).default(2 * 1024 ** 3),
+    OTA_MAX_FIRMWARE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(2 * 1024 ** 3),
     /** How often campaigns are advanced (starts, timeouts, stages, completion). */
     OTA_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(1_000),
     /** Device messages handled at once (one at a time per device, in order). */
@@ -30,7 +38,11 @@ const schema = baseEnvSchema
     const urlSecret = c.OTA_URL_SECRET ?? derive(c.IOT_SECRET_KEY, 'ota-download-url');
     const internalToken = c.OTA_INTERNAL_TOKEN ?? derive(c.IOT_SECRET_KEY, 'ota-internal-upload');
     if (!urlSecret || !internalToken) {
-      ctx.addIssue({ code: 'custom', path: ['IOT_SECRET_KEY'], message: 'required unless OTA_URL_SECRET and OTA_INTERNAL_TOKEN are set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['IOT_SECRET_KEY'],
+        message: 'required unless OTA_URL_SECRET and OTA_INTERNAL_TOKEN are set',
+      });
       return z.NEVER;
     }
     return {

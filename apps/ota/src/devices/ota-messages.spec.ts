@@ -19,21 +19,44 @@ describe('parseVersionReport', () => {
 
 describe('parseProgress', () => {
   it.each<[string, Buffer, ProgressReport | undefined]>([
-    ['a string step', json({ id: 1, params: { step: '10', desc: '' } }), { step: 10, report: { kind: 'progress', percent: 10 } }],
-    ['a number step', json({ id: 1, params: { step: 100 } }), { step: 100, report: { kind: 'progress', percent: 100 } }],
+    [
+      'a string step',
+      json({ id: 1, params: { step: '10', desc: '' } }),
+      { step: 10, report: { kind: 'progress', percent: 10 } },
+    ],
+    [
+      'a number step',
+      json({ id: 1, params: { step: 100 } }),
+      { step: 100, report: { kind: 'progress', percent: 100 } },
+    ],
     ['step 0', json({ id: 1, params: { step: '0' } }), { step: 0, report: { kind: 'progress', percent: 0 } }],
     [
       'the seed example (−1)',
-      json({ id: 1, params: { step: '-1', desc: 'Firmware update has failed. No firmware information is available.' } }),
+      json({
+        id: 1,
+        params: { step: '-1', desc: 'Firmware update has failed. No firmware information is available.' },
+      }),
       {
         step: -1,
         report: { kind: 'error', code: -1, label: 'update failed' },
         desc: 'Firmware update has failed. No firmware information is available.',
       },
     ],
-    ['−2', json({ id: 1, params: { step: -2 } }), { step: -2, report: { kind: 'error', code: -2, label: 'download failed' } }],
-    ['−3', json({ id: 1, params: { step: '-3' } }), { step: -3, report: { kind: 'error', code: -3, label: 'verification failed' } }],
-    ['−4', json({ id: 1, params: { step: '-4' } }), { step: -4, report: { kind: 'error', code: -4, label: 'installation failed' } }],
+    [
+      '−2',
+      json({ id: 1, params: { step: -2 } }),
+      { step: -2, report: { kind: 'error', code: -2, label: 'download failed' } },
+    ],
+    [
+      '−3',
+      json({ id: 1, params: { step: '-3' } }),
+      { step: -3, report: { kind: 'error', code: -3, label: 'verification failed' } },
+    ],
+    [
+      '−4',
+      json({ id: 1, params: { step: '-4' } }),
+      { step: -4, report: { kind: 'error', code: -4, label: 'installation failed' } },
+    ],
     ['−5', json({ id: 1, params: { step: '-5' } }), undefined],
     ['101', json({ id: 1, params: { step: '101' } }), undefined],
     ['a fraction', json({ id: 1, params: { step: '10.5' } }), undefined],

@@ -40,8 +40,7 @@ export function parseProgress(payload: Buffer): ProgressReport | undefined {
   const p = params(payload);
   if (!p) return undefined;
   const raw = p.step;
-  const step =
-    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  const step = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isInteger(step)) return undefined;
   const desc = typeof p.desc === 'string' && p.desc.length > 0 ? p.desc.slice(0, 512) : undefined;
   if (step >= 0 && step <= 100) return { step, report: { kind: 'progress', percent: step }, desc };

@@ -13,7 +13,9 @@ describe('download URLs', () => {
     expect(url.pathname).toBe(`/firmware/${sha}`);
     expect(url.searchParams.get('expires')).toBe(String(expires));
     expect(url.searchParams.get('signature')).toMatch(/^[0-9a-f]{64}$/);
-    expect(verifyDownload(secret, sha, url.searchParams.get('expires'), url.searchParams.get('signature'), now)).toEqual({
+    expect(
+      verifyDownload(secret, sha, url.searchParams.get('expires'), url.searchParams.get('signature'), now),
+    ).toEqual({
       ok: true,
     });
   });
@@ -25,7 +27,14 @@ describe('download URLs', () => {
     ['expired', sha, String(expires), good, new Date(expires * 1000 + 1), 'URL expired'],
     ['another file', other, String(expires), good, now, 'bad signature'],
     ['a later expiry', sha, String(expires + 1), good, now, 'bad signature'],
-    ['another key', sha, String(expires), downloadSignature('another-secret-value', sha, expires), now, 'bad signature'],
+    [
+      'another key',
+      sha,
+      String(expires),
+      downloadSignature('another-secret-value', sha, expires),
+      now,
+      'bad signature',
+    ],
     ['a truncated signature', sha, String(expires), good.slice(0, 40), now, 'bad signature'],
     ['no signature', sha, String(expires), undefined, now, 'missing or malformed expires/signature'],
     ['no expiry', sha, undefined, good, now, 'missing or malformed expires/signature'],

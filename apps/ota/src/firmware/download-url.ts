@@ -30,7 +30,8 @@ export function verifyDownload(
     return { ok: false, reason: 'missing or malformed expires/signature' };
   const expected = Buffer.from(downloadSignature(secret, sha256, Number(expires)), 'hex');
   const given = /^[0-9a-f]{64}$/.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'bad signature' };
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: 'bad signature' };
   if (Number(expires) * 1000 < now.getTime()) return { ok: false, reason: 'URL expired' };
   return { ok: true };
 }

@@ -27,10 +27,19 @@ export class FirmwareRepository {
     return this.db.firmware.findUnique({ where: { productKey_version: { productKey, version } } });
   }
 
-  async list(productKey: string | undefined, page: number, pageSize: number): Promise<{ items: Firmware[]; total: number }> {
+  async list(
+    productKey: string | undefined,
+    page: number,
+    pageSize: number,
+  ): Promise<{ items: Firmware[]; total: number }> {
     const where = productKey ? { productKey } : {};
     const [items, total] = await this.db.$transaction([
-      this.db.firmware.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+      this.db.firmware.findMany({
+        where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'asc' }],
+        skip: (page - 1) * pageSize,
+        take: pageSize,
+      }),
       this.db.firmware.count({ where }),
     ]);
     return { items, total };

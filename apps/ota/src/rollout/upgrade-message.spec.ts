@@ -30,7 +30,13 @@ describe('upgradeMessage (protocol.md §6.2, TF-38)', () => {
 
   it('SHA256: sign is the SHA-256 and md5 is absent', () => {
     const m = upgradeMessage({ ...facts, signMethod: 'SHA256' });
-    expect(m.data).toEqual({ size: 432945, version: '2.0.0', url: facts.url, sign: 'f'.repeat(64), signMethod: 'SHA256' });
+    expect(m.data).toEqual({
+      size: 432945,
+      version: '2.0.0',
+      url: facts.url,
+      sign: 'f'.repeat(64),
+      signMethod: 'SHA256',
+    });
     expect('md5' in m.data).toBe(false);
   });
 });

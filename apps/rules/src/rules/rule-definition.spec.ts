@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode, type RuleAction, type RuleDefinition } from '@iot/contracts';
-import { validateRule } from './rule-definition';
+import { natsSubjectProblem, validateRule } from './rule-definition';
 
 const SQL = 'SELECT temperature AS t, deviceName() AS device FROM "/pk1/+/user/update" WHERE temperature > 38';
 
@@ -99,5 +99,22 @@ describe('rule definitions', () => {
     ['a bad error action', { errorAction: { type: 'nats', subject: 'a b' } }, 'errorAction.subject'],
   ])('refuses a rule: %s', (_, extra, message) => {
     expect(problem(rule([], extra)).message).toContain(message);
+  });
+});
+
+describe('NATS subjects of rules', () => {
+  it.each([
+    ['alerts.dev1', undefined],
+    ['alerts', undefined],
+    ['alerts.dev 1', 'no spaces'],
+    ['alerts.*', 'wildcards'],
+    ['uplink.v1.custom.pk.dn', 'belong to the platform'],
+    ['rules.x', 'belong to the platform'],
+    ['_INBOX.abc', 'belong to the platform'],
+    ['$SYS.REQ', 'belong to the platform or to NATS'],
+  ])('%s: %s', (subject, problem) => {
+    const found = natsSubjectProblem(subject);
+    if (problem === undefined) expect(found).toBeUndefined();
+    else expect(found).toContain(problem);
   });
 });

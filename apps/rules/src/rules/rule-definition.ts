@@ -31,6 +31,15 @@ const RESERVED_SUBJECT_ROOTS = new Set([
 const NATS_SUBJECT = /^[^\s.*>]+(\.[^\s.*>]+)*$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+/** What is wrong with a subject a rule publishes on (checked on save, and again once placeholders are filled). */
+export function natsSubjectProblem(subject: string): string | undefined {
+  if (!NATS_SUBJECT.test(subject)) return 'a NATS subject: tokens separated by ., no spaces, no * or > wildcards';
+  const root = subject.split('.')[0];
+  if (RESERVED_SUBJECT_ROOTS.has(root) || root.startsWith('$'))
+    return `subjects starting with ${root}. belong to the platform or to NATS`;
+  return undefined;
+}
+
 /** The example value a placeholder stands for when a template is checked. */
 const SAMPLE = 'x';
 
@@ -64,15 +73,7 @@ const nats = z.strictObject({
     .string()
     .min(1)
     .max(256)
-    .superRefine((subject, ctx) =>
-      checkTemplate(subject, ctx, (s) => {
-        if (!NATS_SUBJECT.test(s)) return 'a NATS subject: tokens separated by ., no spaces, no * or > wildcards';
-        const root = s.split('.')[0];
-        if (RESERVED_SUBJECT_ROOTS.has(root) || root.startsWith('$'))
-          return `subjects starting with ${root}. belong to the platform or to NATS`;
-        return undefined;
-      }),
-    ),
+    .superRefine((subject, ctx) => checkTemplate(subject, ctx, natsSubjectProblem)),
   jetstream: z.boolean().optional(),
 });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Counter } from 'prom-client';
 import { DeviceEvents, ShadowEvents, TslEvents, type EventContract } from '@iot/contracts';
 import { Bus, type EventMeta } from '@iot/messaging';
@@ -34,6 +34,7 @@ function sourceKey(meta: EventMeta, payload: unknown): string {
  */
 @Injectable()
 export class SourcesConsumer implements OnApplicationBootstrap {
+  private readonly logger = new Logger(SourcesConsumer.name);
   private readonly received: Counter<'source'>;
 
   constructor(
@@ -78,7 +79,14 @@ export class SourcesConsumer implements OnApplicationBootstrap {
       async (event, meta) => {
         this.received.inc({ source: name });
         const key = sourceKey(meta, event);
-        const message = toMessage(event, key);
+        let message: RuleMessage | undefined;
+        try {
+          message = toMessage(event, key);
+        } catch (error) {
+          // A malformed event would fail every redelivery: report it and let it go.
+          this.logger.error(`${name} event ${meta.subject} skipped, it is not well-formed: ${String(error)}`);
+          return;
+        }
         if (message) await this.engine.handle(message, key);
       },
     );

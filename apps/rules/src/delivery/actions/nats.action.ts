@@ -3,6 +3,7 @@ import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import type { NatsAction } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
+import { natsSubjectProblem } from '../../rules/rule-definition';
 import { renderTemplate } from '../template';
 import type { ActionContext } from './action-context';
 
@@ -23,6 +24,9 @@ export class NatsActionRunner {
 
   async run(action: NatsAction, output: unknown, context: ActionContext): Promise<void> {
     const subject = renderTemplate(action.subject, output);
+    // A placeholder's value can make an invalid subject, or one of the platform's (`${x}` = "uplink").
+    const problem = natsSubjectProblem(subject);
+    if (problem) throw new Error(`${JSON.stringify(subject)} is not a subject for a rule: ${problem}`);
     // Buffer.from takes small strings from a shared pool: less garbage than TextEncoder at this rate.
     const data = Buffer.from(JSON.stringify(output));
     // One header, for subscribers to drop repeats: `<source message>/<rule id>/<action index>`.
