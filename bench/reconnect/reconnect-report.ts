@@ -179,7 +179,7 @@ export function hopFigures(
   };
 }
 
-/** Several rounds of one row pooled: percentiles over every device, time-to-all as the median round. */
+/** Several rounds of one row pooled: percentiles over every device, time-to-all as the median of the rounds. */
 export interface RowSummary {
   row: Row;
   rounds: number;
@@ -196,9 +196,12 @@ export interface RowSummary {
   serverCpuMsPerCommandSettled: number;
 }
 
+/** The middle value (the mean of the two middle ones for an even count); NaN if any is NaN (a round not all delivered). */
 const medianOf = (values: readonly number[]) => {
+  if (values.length === 0 || values.some((v) => Number.isNaN(v))) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : Number.NaN;
+  const mid = sorted.length / 2;
+  return Number.isInteger(mid) ? (sorted[mid - 1] + sorted[mid]) / 2 : sorted[Math.floor(mid)];
 };
 
 export function failedCount(f: StormFigures): number {
@@ -414,6 +417,7 @@ export function renderReport(runs: readonly RowRun[], settings: ReportSettings):
     ...rowNames.map((row) => `- \`${row}\`: ${ROWS[row]}`),
     '',
     `Per device: from its own \`mqtt.connect\` until its command arrived. Failed: no CONNACK, dropped, or no command ${settings.deadlineMs / 1000} s after the storm started.`,
+    'Dup: further copies of a command a device received (at-least-once delivery showing).',
     '',
     storms,
     '',
@@ -425,6 +429,12 @@ export function renderReport(runs: readonly RowRun[], settings: ReportSettings):
     '',
     '### Platform relative to the bare broker (same run)',
     '',
+    ...(settings.rounds > 1
+      ? [
+          'Rounds pooled: time until all delivered is the median round; percentiles are over every device of every round.',
+          '',
+        ]
+      : []),
     ratioTable,
     '',
     `Target, every command delivered within ${TARGET_MS / 1000} s of the storm's start:`,

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AuthRpc, subSessionClientId, type AclRuleView, type SubDeviceSessionReply } from '@iot/contracts';
+import { AuthRpc, subSessionClientId, type SubDeviceSessionReply } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import type { AclRule } from '@iot/protocol';
 import { DeviceEdgeService } from '../edge/device-edge.service';
@@ -78,7 +78,7 @@ export class GatewaySessionsService {
     if (reply.code === 200 && reply.device) {
       const sub = { productKey: reply.device.productKey, deviceName: reply.device.deviceName };
       if (verb === 'login') {
-        const connectedAt = port.grant(gateway.clientId, sub, (reply.acl ?? []));
+        const connectedAt = port.grant(gateway.clientId, sub, reply.acl ?? []);
         await this.sessionEvent('connected', gateway, sub, connectedAt);
       } else {
         const connectedAt = port.revoke(gateway.clientId, sub);
