@@ -321,3 +321,99 @@ describe('lifecycle notices to directly connected devices', () => {
     await waitFor(() => got.length === 1 && !client.connected, { what: 'notice, then kicked' });
   });
 });
+
+describe('remote configuration (protocol.md §7.1, §7.3) and topology through the API', () => {
+  it('pulls (6710 before any, 6713 when disabled) and pushes a product configuration, served by signed link', async () => {
+    const { sub1: device } = await fleet();
+    const base = `/v1/products/${device.productKey}`;
+    const client = await connectDevice(platform.mqttUrl, signedConnectOptions(device));
+    clients.push(client);
+    const sys = `/sys/${device.productKey}/${device.deviceName}/thing/config`;
+    const inbox: { topic: string; body: Record<string, unknown> }[] = [];
+    client.on('message', (topic, p) =>
+      inbox.push({ topic, body: JSON.parse(p.toString()) as Record<string, unknown> }),
+    );
+    await client.subscribeAsync([`${sys}/get_reply`, `${sys}/push`], { qos: 1 });
+    const pull = async () => {
+      const before = inbox.length;
+      await client.publishAsync(
+        `${sys}/get`,
+        JSON.stringify({
+          id: 123,
+          version: '1.0',
+          params: { configScope: 'product', getType: 'file' },
+          method: 'thing.config.get',
+        }),
+        { qos: 1 },
+      );
+      return waitFor(() => inbox.slice(before).find((m) => m.topic.endsWith('/get_reply')), {
+        what: 'config/get_reply',
+      });
+    };
+    expect((await pull()).body.code).toBe(6710);
+    const file = JSON.stringify({ sampleRate: 5 });
+    const stored = await api.ok<{ configId: string; size: number; sha256: string }>('PUT', `${base}/configs/device`, {
+      content: Buffer.from(file).toString('base64'),
+    });
+    expect(stored.size).toBe(file.length);
+    const reply = await pull();
+    expect(reply.body).toMatchObject({
+      id: 123,
+      code: 200,
+      data: {
+        configId: stored.configId,
+        configSize: file.length,
+        sign: stored.sha256,
+        signMethod: 'Sha256',
+        getType: 'file',
+      },
+    });
+    const url = (reply.body.data as { url: string }).url;
+    const download = await fetch(url.replace(/^http:\/\/[^/]+/, platform.deviceHttpUrl));
+    expect(await download.text()).toBe(file);
+    expect((await fetch(`${platform.deviceHttpUrl}${new URL(url).pathname}?expires=1&signature=x`)).status).toBe(403);
+
+    expect(await api.ok('POST', `${base}/configs/device/push`)).toMatchObject({ devices: 2, delivered: 1 });
+    const push = await waitFor(() => inbox.find((m) => m.topic === `${sys}/push`), { what: 'config/push' });
+    expect(push.body).toMatchObject({
+      method: 'thing.config.push',
+      params: { configId: stored.configId, signMethod: 'Sha256' },
+    });
+
+    await api.ok('PUT', `${base}/configs/device`, { content: Buffer.from(file).toString('base64'), enabled: false });
+    expect((await pull()).body.code).toBe(6713);
+  });
+
+  it('pushes a gateway configuration on thing/model/config/push with a digest', async () => {
+    const { gateway } = await fleet();
+    const client = await connectDevice(platform.mqttUrl, signedConnectOptions(gateway));
+    clients.push(client);
+    const topic = `/sys/${gateway.productKey}/${gateway.deviceName}/thing/model/config/push`;
+    const got: Record<string, unknown>[] = [];
+    client.on('message', (_t, p) => got.push(JSON.parse(p.toString()) as Record<string, unknown>));
+    await client.subscribeAsync(topic, { qos: 1 });
+    const stored = await api.ok<{ sha256: string }>('PUT', `/v1/products/${gateway.productKey}/configs/gateway`, {
+      content: Buffer.from('{"modelList":[]}').toString('base64'),
+    });
+    await api.ok('POST', `/v1/products/${gateway.productKey}/configs/gateway/push`);
+    await waitFor(() => got.length === 1, { what: 'gateway config push' });
+    expect(got[0]).toMatchObject({
+      method: 'thing.model.config.push',
+      data: { digest: stored.sha256, digestMethod: 'sha256', url: expect.stringContaining('/config/') },
+    });
+  });
+
+  it('lists, adds and removes sub-devices through the API', async () => {
+    const { gateway, sub1, sub2 } = await fleet();
+    const path = `/v1/products/${gateway.productKey}/devices/${gateway.deviceName}/topology`;
+    expect(await api.ok('GET', path)).toEqual([]);
+    await api.ok('POST', path, { productKey: sub1.productKey, deviceName: sub1.deviceName });
+    expect(await api.ok('POST', path, { productKey: sub2.productKey, deviceName: sub2.deviceName })).toHaveLength(2);
+    expect(await api.ok('DELETE', `${path}/${sub1.productKey}/${sub1.deviceName}`)).toEqual([
+      { productKey: sub2.productKey, deviceName: sub2.deviceName },
+    ]);
+    expect(await api.call('GET', `/v1/products/${sub1.productKey}/devices/${sub1.deviceName}/topology`)).toMatchObject({
+      status: 400,
+    });
+  });
+});

@@ -25,11 +25,10 @@ let bus: Bus;
 
 beforeAll(async () => {
   bus = new Bus(await connect({ servers: platform.natsUrl }), platform.busNamespace);
-  await bus.consume(
-    OtaEvents.progress,
-    { durable: `test-ota-progress-${Date.now()}`, deliver: 'new' },
-    async (e) => void progress.push(e),
-  );
+  await bus.consume(OtaEvents.progress, { durable: `test-ota-progress-${Date.now()}`, deliver: 'new' }, (e) => {
+    progress.push(e);
+    return Promise.resolve();
+  });
 });
 
 afterAll(async () => {
@@ -61,7 +60,7 @@ async function upload(
     headers: { authorization: `Bearer ${platform.apiKey}`, 'content-type': contentType },
     body,
     duplex: 'half',
-  } as RequestInit);
+  });
   return { status: res.status, body: (await res.json()) as FirmwareView & { code?: string; message?: string } };
 }
 

@@ -6,6 +6,7 @@ import { ApiKeyGuard } from './common/api-key.guard';
 import { ErrorFilter } from './common/error.filter';
 import { API_CONFIG, type ApiConfig } from './config/api.env';
 import { DevicesController } from './devices/devices.controller';
+import { GatewayController } from './devices/gateway.controller';
 import { PlatformHealthController } from './health/platform-health.controller';
 import { CampaignsController } from './ota/campaigns.controller';
 import { FirmwareController } from './ota/firmware.controller';
@@ -26,6 +27,7 @@ export class ApiModule {
         PlatformHealthController,
         ProductsController,
         DevicesController,
+        GatewayController,
         ShadowsController,
         ThingsController,
         ApiKeysController,

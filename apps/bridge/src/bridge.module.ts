@@ -3,6 +3,7 @@ import { platformModules } from '@iot/runtime';
 import { BROKER_DRIVER } from './broker/broker-driver';
 import { BrokerLifecycle } from './broker/broker-lifecycle';
 import { BRIDGE_CONFIG, type BridgeConfig } from './config/bridge.env';
+import { ConfigDownloadController } from './device-http/config-download.controller';
 import { DeviceHttpController } from './device-http/device-http.controller';
 import { DownlinkController } from './downlink/downlink.controller';
 import { EdgeModule } from './edge/edge.module';
@@ -34,7 +35,7 @@ export class BridgeModule {
               }),
             ]),
       ],
-      controllers: [DeviceHttpController],
+      controllers: [DeviceHttpController, ConfigDownloadController],
       providers: [{ provide: BRIDGE_CONFIG, useValue: config }, ...driver, DownlinkController, BrokerLifecycle],
     };
   }

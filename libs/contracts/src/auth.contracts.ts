@@ -151,6 +151,40 @@ export interface ApiKeyCreated {
   createdAt: string;
 }
 
+export type ConfigKind = 'device' | 'gateway';
+
+/** A product's remote configuration file (protocol.md §7.1) or gateway configuration file (§7.3). */
+export interface ConfigView {
+  productKey: string;
+  kind: ConfigKind;
+  configId: string;
+  size: number;
+  sha256: string;
+  enabled: boolean;
+  updatedAt: string;
+}
+
+export interface SetConfigRequest {
+  productKey: string;
+  kind: ConfigKind;
+  /** The file, base64 (at most 512 KB). */
+  content: string;
+  enabled?: boolean;
+}
+
+/** A device's download of a configuration file by signed URL, forwarded by the bridge. */
+export interface DownloadConfigRequest {
+  productKey: string;
+  configId: string;
+  expires: string;
+  signature: string;
+}
+
+export interface TopologyRequest {
+  gateway: DeviceRef;
+  sub: DeviceRef;
+}
+
 export const AuthRpc = {
   createProduct: rpc<CreateProductRequest, ProductCreated>('auth.v1.product.create'),
   getProduct: rpc<ProductRef, ProductView>('auth.v1.product.get'),
@@ -167,5 +201,14 @@ export const AuthRpc = {
   verifyApiKey: rpc<VerifyApiKeyRequest, VerifyApiKeyReply>('auth.v1.apikey.verify'),
   subDeviceLogin: rpc<SubDeviceLoginRequest, SubDeviceSessionReply>('auth.v1.subdevice.login'),
   subDeviceLogout: rpc<SubDeviceLogoutRequest, SubDeviceSessionReply>('auth.v1.subdevice.logout'),
+  setConfig: rpc<SetConfigRequest, ConfigView>('auth.v1.config.set'),
+  getConfig: rpc<{ productKey: string; kind: ConfigKind }, ConfigView>('auth.v1.config.get'),
+  pushConfig: rpc<{ productKey: string; kind: ConfigKind }, { devices: number; delivered: number }>(
+    'auth.v1.config.push',
+  ),
+  downloadConfig: rpc<DownloadConfigRequest, { content: string }>('auth.v1.config.download'),
+  listTopology: rpc<DeviceRef, DeviceRef[]>('auth.v1.topology.list'),
+  addTopology: rpc<TopologyRequest, DeviceRef[]>('auth.v1.topology.add'),
+  removeTopology: rpc<TopologyRequest, DeviceRef[]>('auth.v1.topology.remove'),
   createApiKey: rpc<CreateApiKeyRequest, ApiKeyCreated>('auth.v1.apikey.create'),
 } as const;

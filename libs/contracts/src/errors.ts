@@ -36,6 +36,9 @@ export const ErrorCode = {
   CAMPAIGN_NOT_FOUND: 'CAMPAIGN_NOT_FOUND',
   /** Only a running campaign can be cancelled. */
   CAMPAIGN_NOT_CANCELLABLE: 'CAMPAIGN_NOT_CANCELLABLE',
+  CONFIG_NOT_FOUND: 'CONFIG_NOT_FOUND',
+  /** A signed URL that is wrong or expired. */
+  LINK_INVALID: 'LINK_INVALID',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL: 'INTERNAL',
 } as const;

@@ -29,6 +29,8 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   [ErrorCode.FIRMWARE_CHECKSUM_MISMATCH]: HttpStatus.UNPROCESSABLE_ENTITY,
   [ErrorCode.CAMPAIGN_NOT_FOUND]: HttpStatus.NOT_FOUND,
   [ErrorCode.CAMPAIGN_NOT_CANCELLABLE]: HttpStatus.CONFLICT,
+  [ErrorCode.CONFIG_NOT_FOUND]: HttpStatus.NOT_FOUND,
+  [ErrorCode.LINK_INVALID]: HttpStatus.FORBIDDEN,
   [ErrorCode.SERVICE_UNAVAILABLE]: HttpStatus.SERVICE_UNAVAILABLE,
   [ErrorCode.INTERNAL]: HttpStatus.INTERNAL_SERVER_ERROR,
 };

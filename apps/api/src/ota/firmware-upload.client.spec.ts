@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DomainError, type FirmwareView, type RpcReply } from '@iot/contracts';
+import type { DomainError, FirmwareView, RpcReply } from '@iot/contracts';
 import { forwardUpload } from './firmware-upload.client';
 
 const servers: Server[] = [];

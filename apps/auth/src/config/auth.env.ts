@@ -15,6 +15,9 @@ const schema = baseEnvSchema.extend({
   /** MQTT endpoint told to devices by /auth/devicename. */
   MQTT_PUBLIC_HOST: z.string().default('127.0.0.1'),
   MQTT_PORT: portSchema.default(1883),
+  DEVICE_HTTP_PORT: portSchema.default(8085),
+  /** Base of the signed configuration-file URLs given to devices; default http://MQTT_PUBLIC_HOST:DEVICE_HTTP_PORT. */
+  DEVICE_HTTP_PUBLIC_URL: z.string().url().optional(),
   /** Sub-devices online at once through one gateway (protocol.md §5.3: 200). */
   GATEWAY_ONLINE_LIMIT: z.coerce.number().int().min(1).max(100_000).default(200),
   /** Sub-devices in one gateway's topology (protocol.md §0.1, AMBIG-1: 1500). */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleI
 import { AuthRpc, BridgeRpc, deviceOfSubject, DeviceEvents, uplinkFilter, type UplinkMessage } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { alinkReply, parseAlinkRequest, parseDeviceTopic } from '@iot/protocol';
+import { ConfigsService } from '../configs/configs.service';
 import { DeviceRepository } from '../devices/device.repository';
 import { SubSessionsService } from './sub-sessions.service';
 import { TagsService } from './tags.service';
@@ -15,9 +16,10 @@ const GATEWAY_PATHS = [
   'thing/sub/register',
 ];
 const TAG_PATHS = ['thing/deviceinfo/update', 'thing/deviceinfo/delete'];
+const CONFIG_PATHS = ['thing/config/get'];
 
 /**
- * Transport adapter: a gateway's topology requests and every device's tag requests, from JetStream
+ * Transport adapter: a gateway's topology requests and every device's tag and configuration requests, from JetStream
  * (answered on `_reply`), and the bridge's sub-device session calls (bus RPC).
  */
 @Injectable()
@@ -30,11 +32,15 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
     @Inject(TagsService) private readonly tags: TagsService,
     @Inject(SubSessionsService) private readonly sessions: SubSessionsService,
     @Inject(DeviceRepository) private readonly devices: DeviceRepository,
+    @Inject(ConfigsService) private readonly configs: ConfigsService,
   ) {}
 
   onModuleInit(): void {
     this.bus.serve(AuthRpc.subDeviceLogin, (r) => this.sessions.login(r));
     this.bus.serve(AuthRpc.subDeviceLogout, (r) => this.sessions.logout(r));
+    this.bus.serve(AuthRpc.listTopology, (r) => this.topology.adminList(r));
+    this.bus.serve(AuthRpc.addTopology, (r) => this.topology.adminAdd(r.gateway, r.sub));
+    this.bus.serve(AuthRpc.removeTopology, (r) => this.topology.adminRemove(r.gateway, r.sub));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -52,7 +58,7 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
 
   async route(message: UplinkMessage): Promise<void> {
     const path = parseDeviceTopic(message.topic)?.path ?? '';
-    if (!GATEWAY_PATHS.includes(path) && !TAG_PATHS.includes(path)) return;
+    if (![...GATEWAY_PATHS, ...TAG_PATHS, ...CONFIG_PATHS].includes(path)) return;
     this.logger.debug(`${path} from ${message.productKey}/${message.deviceName}`);
     const parsed = parseAlinkRequest(Buffer.from(message.payload, 'base64'));
     const device = await this.devices.find(message.productKey, message.deviceName);
@@ -88,6 +94,8 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
         return this.topology.register(device, params);
       case 'thing/deviceinfo/update':
         return this.tags.update(device, params);
+      case 'thing/config/get':
+        return this.configs.pull(device.productKey, params);
       default:
         return this.tags.delete(device, params);
     }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ConfigsModule } from '../configs/configs.module';
 import { DevicesModule } from '../devices/devices.module';
 import { ProductsModule } from '../products/products.module';
 import { GatewayUplinkController } from './gateway-uplink.controller';
@@ -7,7 +8,7 @@ import { TagsService } from './tags.service';
 import { TopologyService } from './topology.service';
 
 @Module({
-  imports: [DevicesModule, ProductsModule],
+  imports: [DevicesModule, ProductsModule, ConfigsModule],
   providers: [TopologyService, TagsService, SubSessionsService, GatewayUplinkController],
 })
 export class GatewaysModule {}

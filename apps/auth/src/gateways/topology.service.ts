@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BridgeSignals } from '@iot/contracts';
+import { BridgeSignals, DomainError, ErrorCode } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { isValidDeviceName } from '@iot/protocol';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.env';
@@ -83,10 +83,46 @@ export class TopologyService {
     return ok();
   }
 
+  /** The API's view and edits of a gateway's topology: no device signature, the caller is an operator. */
+  async adminList(gateway: DeviceParam) {
+    return toRefs(await this.gateways.subDevicesOf((await this.requireGateway(gateway)).iotId));
+  }
+
+  async adminAdd(gateway: DeviceParam, sub: DeviceParam) {
+    const gw = await this.requireGateway(gateway);
+    if (isSelf(gw, sub)) throw new DomainError(ErrorCode.VALIDATION_FAILED, 'a gateway cannot be its own sub-device');
+    const device = await this.deviceService.require(sub);
+    const current = await this.gateways.subDevicesOf(gw.iotId);
+    if (!current.some((d) => d.iotId === device.iotId) && current.length >= this.config.GATEWAY_TOPOLOGY_LIMIT) {
+      throw new DomainError(
+        ErrorCode.DEVICE_LIMIT_REACHED,
+        `a gateway holds at most ${this.config.GATEWAY_TOPOLOGY_LIMIT} sub-devices`,
+      );
+    }
+    await this.gateways.addTopology(gw.iotId, [device.iotId]);
+    return this.adminList(gateway);
+  }
+
+  async adminRemove(gateway: DeviceParam, sub: DeviceParam) {
+    const gw = await this.requireGateway(gateway);
+    const outcome = await this.remove(gw, [{ productKey: sub.productKey, deviceName: sub.deviceName }]);
+    if (outcome.code !== GATEWAY_CODE.ok)
+      throw new DomainError(ErrorCode.DEVICE_NOT_FOUND, outcome.message ?? 'device not found');
+    return this.adminList(gateway);
+  }
+
+  private async requireGateway(ref: DeviceParam): Promise<Device> {
+    const device = await this.deviceService.require(ref);
+    const product = await this.productService.require(ref.productKey);
+    if (product.nodeType !== 'gateway')
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, `${ref.productKey} is not a gateway product`);
+    return device;
+  }
+
   /** `thing/topo/get`. */
   async get(gateway: Device): Promise<AlinkOutcome> {
     const subs = await this.gateways.subDevicesOf(gateway.iotId);
-    return ok(subs.map((d) => ({ productKey: d.productKey, deviceName: d.deviceName })));
+    return ok(toRefs(subs));
   }
 
   /** `thing/list/found`: discovered sub-devices, checked (6250 unknown product, 6280 bad name). */
@@ -134,6 +170,11 @@ export class TopologyService {
     }
     return ok(issued);
   }
+}
+
+/** The gateway's sub-devices, for the API. */
+export function toRefs(devices: Device[]): { productKey: string; deviceName: string }[] {
+  return devices.map((d) => ({ productKey: d.productKey, deviceName: d.deviceName }));
 }
 
 function isSelf(gateway: Device, entry: DeviceParam): boolean {

@@ -67,7 +67,7 @@ export class CampaignsService {
     }
     let campaign = await this.campaigns.create({
       id: `cmp_${randomBytes(8).toString('hex')}`,
-      name: s.name ?? `${firmware.name} → ${firmware.version}`,
+      name: s.name ?? `upgrade to ${firmware.version}`,
       productKey,
       firmwareId: firmware.id,
       targetVersion: firmware.version,

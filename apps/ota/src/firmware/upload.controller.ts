@@ -31,6 +31,12 @@ export class UploadController {
     } catch (error) {
       if (error instanceof DomainError) {
         reply = { ok: false, error: { code: error.code, message: error.message } };
+      } else if (req.readableAborted || req.destroyed) {
+        // The uploader (or apps/api on its behalf) went away: nothing was kept.
+        this.logger.warn(
+          `upload of ${String(req.query.productKey)} ${String(req.query.version)} aborted by the sender`,
+        );
+        reply = { ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: 'Upload aborted' } };
       } else {
         this.logger.error(`upload failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
         reply = { ok: false, error: { code: ErrorCode.INTERNAL, message: 'Internal error' } };
