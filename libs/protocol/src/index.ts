@@ -25,3 +25,4 @@ export { filterWithinFilter, isValidTopicFilter, isValidTopicName, topicMatchesF
 
 export type { AclAction, AclRule, DeviceTopic, TopicFamily } from './topics';
 export { deviceAclRules, isPublishAllowed, isSubscribeAllowed, parseDeviceTopic, replyTopic, topics } from './topics';
+export { encryptOpcUaPassword, decryptOpcUaPassword } from './gateway-config';

@@ -33,9 +33,7 @@ export class UploadController {
         reply = { ok: false, error: { code: error.code, message: error.message } };
       } else if (req.readableAborted || req.destroyed) {
         // The uploader (or apps/api on its behalf) went away: nothing was kept.
-        this.logger.warn(
-          `upload of ${String(req.query.productKey)} ${String(req.query.version)} aborted by the sender`,
-        );
+        this.logger.warn('an upload was aborted by its sender');
         reply = { ok: false, error: { code: ErrorCode.VALIDATION_FAILED, message: 'Upload aborted' } };
       } else {
         this.logger.error(`upload failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
