@@ -70,6 +70,9 @@ export const DeviceEvents = {
 /** Subject filter for one uplink family, for consumers that want only that family. */
 export const uplinkFilter = (family: UplinkFamily): string => `uplink.v1.${family}.*.*`;
 
+/** Subject filter for one kind of connection event, so a consumer is not sent the others. */
+export const connectionFilter = (type: ConnectionEvent['type']): string => `connection.v1.${type}.*.*`;
+
 /** The device a device-scoped subject (`….{pk}.{dn}`) is about, as a partition key. */
 export const deviceOfSubject = (subject: string): string => subject.split('.').slice(-2).join('.');
 

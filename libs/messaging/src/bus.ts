@@ -41,7 +41,7 @@ export interface ConsumeOptions {
   ackWaitMs?: number;
   /** Where a new consumer starts: every retained event, or only those published from now on. */
   deliver?: 'all' | 'new';
-  /** Narrower subject filter than the contract's (before namespacing), e.g. one uplink family. */
+  /** A narrower subject filter than the contract's (before namespacing), e.g. one uplink family. */
   filter?: string;
   /** Events with the same key are handled one after another, in stream order (e.g. per device). */
   partitionBy?: (subject: string) => string;
@@ -222,11 +222,13 @@ export class Bus {
     await this.ensureStream(contract.stream);
     const stream = this.streamName(contract.stream);
     const jsm = await this.manager();
+    // One filter_subject: filter_subjects needs NATS 2.10, older servers are still common.
+    const filtering = { filter_subject: this.subject(options.filter ?? contract.filter) };
     const config = {
       durable_name: options.durable,
       ack_policy: AckPolicy.Explicit,
       deliver_policy: options.deliver === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
-      filter_subject: this.subject(options.filter ?? contract.filter),
+      ...filtering,
       max_deliver: options.maxDeliver ?? 20,
       ack_wait: (options.ackWaitMs ?? 30_000) * NANOS_PER_MS,
       max_ack_pending: 10_000,
@@ -240,7 +242,7 @@ export class Bus {
         max_deliver: config.max_deliver,
         ack_wait: config.ack_wait,
         max_ack_pending: config.max_ack_pending,
-        filter_subject: config.filter_subject,
+        ...filtering,
       });
     }
     const consumer = await this.js.consumers.get(stream, options.durable);

@@ -12,8 +12,12 @@ export class StatusConsumer implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // One device's events in order, different devices in parallel (a reconnect storm is thousands of events).
-    const options = { durable: 'auth-status', concurrency: 32, partitionBy: deviceOfSubject };
+    // One device's events in order (connects, disconnects; subscribe events are skipped), devices in parallel.
+    const options = {
+      durable: 'auth-status',
+      concurrency: 32,
+      partitionBy: deviceOfSubject,
+    };
     await this.bus.consume(DeviceEvents.connection, options, async (e) => {
       if (e.type === 'connected') await this.status.connected(e);
       else if (e.type === 'disconnected') await this.status.disconnected(e);

@@ -33,12 +33,10 @@ export class ConfigDownloadController {
               ? 404
               : 503
           : 500;
-      res
-        .status(status)
-        .json({
-          code: error instanceof DomainError ? error.code : ErrorCode.INTERNAL,
-          message: error instanceof Error ? error.message : 'error',
-        });
+      res.status(status).json({
+        code: error instanceof DomainError ? error.code : ErrorCode.INTERNAL,
+        message: error instanceof Error ? error.message : 'error',
+      });
     }
   }
 }

@@ -39,8 +39,11 @@ export async function listen(
     stream.on('error', () => socket.terminate());
     handle(stream, request);
   });
+  // A reconnect storm (thousands of devices at once) overflows Node's default listen backlog of 511.
   await Promise.all([
-    new Promise<void>((resolve, reject) => tcp.once('error', reject).listen(tcpPort, host, () => resolve())),
+    new Promise<void>((resolve, reject) =>
+      tcp.once('error', reject).listen({ port: tcpPort, host, backlog: 4096 }, () => resolve()),
+    ),
     new Promise<void>((resolve, reject) => ws.once('error', reject).listen(wsPort, host, () => resolve())),
   ]);
   return {

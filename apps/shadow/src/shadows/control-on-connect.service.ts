@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { DeviceEvents, type ConnectionEvent } from '@iot/contracts';
+import { connectionFilter, DeviceEvents, type ConnectionEvent } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { deltaOf } from '../document/shadow-document';
 import { controlMessage } from '../document/shadow-messages';
@@ -28,7 +28,7 @@ export class ControlOnConnectService implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     await this.bus.consume(
       DeviceEvents.connection,
-      { durable: 'shadow-control-on-connect', deliver: 'new', concurrency: 16 },
+      { durable: 'shadow-control-on-connect', deliver: 'new', filter: connectionFilter('connected'), concurrency: 16 },
       (e) => this.onConnection(e),
     );
   }

@@ -29,21 +29,26 @@ export class CommandRepository {
     });
   }
 
-  async hasPending(productKey: string, deviceName: string): Promise<boolean> {
-    return (
-      (await this.db.command.findFirst({
-        where: { productKey, deviceName, status: 'PENDING' },
-        select: { id: true },
-      })) !== null
-    );
-  }
-
   /** The oldest command still waiting for its reply on a request topic (replies without a usable id). */
   oldestAwaitingReply(productKey: string, deviceName: string, topic: string): Promise<Command | null> {
     return this.db.command.findFirst({
       where: { productKey, deviceName, topic, status: { in: ['SENT', 'DELIVERED'] } },
       orderBy: [{ deliveredAt: 'asc' }, { createdAt: 'asc' }],
     });
+  }
+
+  /** {@link transition} without reading the command back (the delivery path does not need it). */
+  async mark(
+    id: string,
+    from: CommandStatus[],
+    to: CommandStatus,
+    fields: { sentAt?: Date; deliveredAt?: Date } = {},
+  ): Promise<boolean> {
+    const { count } = await this.db.command.updateMany({
+      where: { id, status: { in: from } },
+      data: { status: to, ...fields },
+    });
+    return count === 1;
   }
 
   /** Moves a command from one of `from` to `to`; undefined when it was no longer in one of them. */

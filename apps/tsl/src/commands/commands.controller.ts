@@ -6,7 +6,7 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { deviceOfSubject, DeviceEvents, TslRpc } from '@iot/contracts';
+import { connectionFilter, deviceOfSubject, DeviceEvents, TslRpc } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { CommandsService } from './commands.service';
 
@@ -35,14 +35,20 @@ export class CommandsController implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    // Persistent sessions keep their subscriptions: deliver at connect. A clean session has none yet: deliver
+    // when it subscribes.
+    const options = { concurrency: 64, partitionBy: deviceOfSubject };
     await this.bus.consume(
       DeviceEvents.connection,
-      { durable: 'tsl-delivery', concurrency: 64, partitionBy: deviceOfSubject },
+      { ...options, durable: 'tsl-delivery-connected', filter: connectionFilter('connected') },
       async (e) => {
-        if (e.type === 'disconnected' || Date.now() - e.at > 60_000) return;
-        if (await this.commands.hasPending(e.productKey, e.deviceName))
-          await this.commands.flush(e.productKey, e.deviceName);
+        if (e.cleanSession === false) await this.commands.flush(e.productKey, e.deviceName);
       },
+    );
+    await this.bus.consume(
+      DeviceEvents.connection,
+      { ...options, durable: 'tsl-delivery-subscribed', filter: connectionFilter('subscribed') },
+      (e) => this.commands.flush(e.productKey, e.deviceName),
     );
     this.sweeper = setInterval(() => void this.sweep(), EXPIRY_SWEEP_MS);
     this.sweeper.unref();

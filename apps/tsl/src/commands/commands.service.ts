@@ -119,16 +119,12 @@ export class CommandsService {
         if (!delivered) return;
         const now = new Date();
         // QoS 0 gives no acknowledgement: SENT is as far as the platform can know.
-        await this.commands.transition(command.id, ['PENDING'], command.qos === 0 ? 'SENT' : 'DELIVERED', {
+        await this.commands.mark(command.id, ['PENDING'], command.qos === 0 ? 'SENT' : 'DELIVERED', {
           sentAt: now,
           deliveredAt: command.qos === 0 ? undefined : now,
         });
       }
     });
-  }
-
-  async hasPending(productKey: string, deviceName: string): Promise<boolean> {
-    return this.commands.hasPending(productKey, deviceName);
   }
 
   /** A device's reply on `…/thing/service/…_reply` or `…/rrpc/response/{id}`. */
