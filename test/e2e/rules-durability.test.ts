@@ -84,6 +84,5 @@ describe('rules durability', () => {
       expect(metrics).toMatch(new RegExp(`rules_messages_matched_total\\{[^}]*rule="${rule.id}"[^}]*\\} [1-9]`));
       expect(metrics).toMatch(new RegExp(`rules_deliveries_succeeded_total\\{[^}]*rule="${rule.id}"[^}]*\\} [1-9]`));
     },
-    90_000,
   );
 });
