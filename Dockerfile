@@ -24,6 +24,8 @@ WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/dist ./dist
+# apps/ota keeps firmware images here (a volume in docker-compose.yml).
+RUN mkdir -p /data/firmware && chown node:node /data/firmware
 USER node
 # The app to run when none is given; docker-compose.yml sets one per service.
 ARG APP=api

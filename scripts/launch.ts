@@ -25,6 +25,11 @@ function persisted(name: string, create: () => string): string {
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 
 async function main(): Promise<void> {
+  // A signal during start-up stops the apps already spawned instead of leaving them behind.
+  const startup = new AbortController();
+  const abortStartup = () => startup.abort();
+  process.once('SIGINT', abortStartup);
+  process.once('SIGTERM', abortStartup);
   const colors = ['36', '35', '33', '32', '34', '31', '37'];
   const apps: AppName[] = [];
   const platform = await launchPlatform({
@@ -44,6 +49,7 @@ async function main(): Promise<void> {
     secretKey: process.env.IOT_SECRET_KEY ?? persisted('secret.key', () => randomBytes(32).toString('hex')),
     apiKey: process.env.IOT_API_KEY ?? persisted('api.key', () => `ak_${randomBytes(24).toString('hex')}`),
     busNamespace: process.env.BUS_NAMESPACE ?? '',
+    abort: startup.signal,
     logLevel: process.env.LOG_LEVEL ?? 'info',
     output: (app, line) => {
       if (!apps.includes(app)) apps.push(app);
@@ -55,6 +61,8 @@ async function main(): Promise<void> {
       void platform.stop().then(() => process.exit(1));
     },
   });
+  process.removeListener('SIGINT', abortStartup);
+  process.removeListener('SIGTERM', abortStartup);
   const { ports, apiKey } = platform.options;
   process.stdout.write(
     [

@@ -35,6 +35,8 @@ export interface PlatformOptions {
   /** Called when an app exits while the platform is meant to be running. */
   onCrash?: (app: AppName, code: number | null) => void;
   extraEnv?: Record<string, string>;
+  /** Stops the platform while it is still starting (a SIGINT during start-up). */
+  abort?: AbortSignal;
   /** Processes per app (default 1); extra replicas serve health on a port of the OS's choosing. */
   replicas?: Partial<Record<AppName, number>>;
 }
@@ -133,6 +135,7 @@ export async function launchPlatform(options: PlatformOptions, readyTimeoutMs = 
   };
 
   for (const app of APPS) start(app);
+  options.abort?.addEventListener('abort', () => failStartup(new Error('start-up aborted')), { once: true });
   const baseUrl = `http://127.0.0.1:${options.ports.http}`;
   try {
     await Promise.race([waitForReady(baseUrl, readyTimeoutMs), startupFailure]);

@@ -93,5 +93,7 @@ describe('a campaign across a restart of apps/ota', () => {
       { what: 'COMPLETED', timeoutMs: 15_000 },
     );
     expect(done.statistics).toMatchObject({ total: 2, succeeded: 2 });
+    // No campaign runs with it any more: the firmware (and its file) can go.
+    expect((await api.call('DELETE', `/v1/firmware/${fw.id}`)).status).toBe(204);
   });
 });

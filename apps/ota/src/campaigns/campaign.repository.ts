@@ -137,7 +137,7 @@ export class CampaignRepository {
         await task();
         return true;
       },
-      { timeout: timeoutMs, maxWait: timeoutMs },
+      { timeout: timeoutMs, maxWait: 10_000 },
     );
   }
 }

@@ -84,8 +84,13 @@ export class CampaignsService {
       populated: false,
       status: 'RUNNING',
     });
-    // Small device sets are complete in the answer; the scheduler reads the rest of a large one.
-    campaign = await this.populate(campaign, 5);
+    // Small device sets are complete in the answer; the scheduler reads the rest of a large one, or all of it
+    // when apps/auth does not answer now (the campaign exists: failing here would invite a duplicate).
+    try {
+      campaign = await this.populate(campaign, 5);
+    } catch (error) {
+      this.logger.warn(`campaign ${campaign.id}: devices to be collected by the scheduler (${String(error)})`);
+    }
     return this.view(campaign);
   }
 
