@@ -308,13 +308,19 @@ async function main(): Promise<number> {
     }
     await echo?.stop();
     await broker?.stop();
-    if (fixture && !options.flags.has('keep-devices')) {
+    const cleanup = fixture && !options.flags.has('keep-devices') ? fixture : undefined;
+    if (cleanup) {
       log('deleting the bench devices and their shadows');
-      await deleteDevices(bench.api, fixture.productKey, fixture.devices, options['setup-concurrency'])
-        .then(() => deleteShadows(bench.databaseUrl, fixture!.productKey, startedAt))
-        .catch((error: unknown) => log(`could not delete the bench devices: ${String(error)}`));
+      await deleteDevices(bench.api, cleanup.productKey, cleanup.devices, options['setup-concurrency']).catch(
+        (error: unknown) => log(`could not delete the bench devices: ${String(error)}`),
+      );
     }
     await bench.stop();
+    // Once apps/shadow has stopped: after an overloaded step it may still be writing its backlog until then.
+    if (cleanup)
+      await deleteShadows(bench.databaseUrl, cleanup.productKey, startedAt).catch((error: unknown) =>
+        log(`could not delete the bench shadows: ${String(error)}`),
+      );
   }
 
   const settings: ReportSettings = {

@@ -91,6 +91,7 @@ describe('applications API: products and devices', () => {
       lastOnlineAt: null,
       ip: null,
       firmwareVersion: null,
+      tags: {},
     });
     expect(await api.ok('POST', `/v1/products/${productKey}/devices/dev.0001/disable`)).toMatchObject({
       disabled: true,
