@@ -99,17 +99,16 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
           (error: unknown) => done(authError(CONNACK.serverUnavailable, String(error)), false),
         );
       },
+      // Aedes acknowledges a QoS 1 PUBLISH once this callback is called: the message goes to JetStream first,
+      // so a PUBACK means the platform has it. A failure closes the connection instead, and the device resends.
       authorizePublish: (client, packet, done) => {
-        this.authorizePublish(client, packet);
-        done(null);
-      },
-      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
-      published: (packet, client, done) => {
+        if (!this.authorizePublish(client, packet)) return done(null);
         this.forwardUplink(packet, client).then(
           () => done(null),
           (error: unknown) => done(error instanceof Error ? error : new Error(String(error))),
         );
       },
+      authorizeSubscribe: (client, subscription, done) => done(null, this.authorizeSubscribe(client, subscription)),
     });
     broker.on('clientReady', (client) => this.onReady(client));
     broker.on('clientDisconnect', (client) => this.onDisconnect(client));
@@ -258,15 +257,17 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     return undefined;
   }
 
-  private authorizePublish(client: Client | null, packet: PublishPacket): void {
-    if (!client) return; // published by the platform itself
+  /** True when the device may publish there; otherwise the packet is rerouted to die (and counted). */
+  private authorizePublish(client: Client | null, packet: PublishPacket): boolean {
+    if (!client) return false; // published by the platform itself: nothing to forward
     const session = this.sessions.get(client);
-    if (session && aclsOf(session).some((acl) => isPublishAllowed(acl, packet.topic))) return;
+    if (session && aclsOf(session).some((acl) => isPublishAllowed(acl, packet.topic))) return true;
     this.denied.inc({ action: 'publish' });
     this.logger.debug(`dropping ${client.id}'s publish to ${packet.topic}: outside its ACL`);
     if (session?.gateway) this.reportSessionError(session, packet);
     packet.topic = DENIED_TOPIC;
     packet.retain = false;
+    return false;
   }
 
   /** A gateway publishing for a sub-device without a session hears 520 on `/ext/error` (protocol.md §5.3). */
