@@ -1,6 +1,6 @@
+import { PageQuery } from '../common/page.query';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString } from 'class-validator';
 import type { DeviceStatus } from '@iot/contracts';
 
 export class CreateDeviceDto {
@@ -13,22 +13,7 @@ export class CreateDeviceDto {
   deviceName?: string;
 }
 
-export class ListDevicesQuery {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  pageSize: number = 20;
-
+export class ListDevicesQuery extends PageQuery {
   @ApiPropertyOptional({ enum: ['inactive', 'online', 'offline'] })
   @IsOptional()
   @IsIn(['inactive', 'online', 'offline'])

@@ -1,5 +1,5 @@
+import { PageQuery } from '../common/page.query';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -10,7 +10,6 @@ import {
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
   Min,
   MinLength,
@@ -50,23 +49,6 @@ export class UploadFirmwareQuery {
   @IsOptional()
   @Matches(/^[0-9a-fA-F]{64}$/, { message: 'sha256: 64 hex digits' })
   sha256?: string;
-}
-
-export class PageQuery {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  pageSize: number = 20;
 }
 
 export class ListFirmwareQuery extends PageQuery {

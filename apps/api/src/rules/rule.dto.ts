@@ -1,17 +1,7 @@
+import { PageQuery } from '../common/page.query';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import {
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsObject,
-  IsOptional,
-  IsString,
-  Max,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import type { RuleAction } from '@iot/contracts';
 
 const STRING_MAP = { type: 'object', additionalProperties: { type: 'string' } } as const;
@@ -123,23 +113,6 @@ export class RuleDto {
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
-}
-
-export class PageQuery {
-  @ApiPropertyOptional({ default: 1, minimum: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  page: number = 1;
-
-  @ApiPropertyOptional({ default: 20, minimum: 1, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  pageSize: number = 20;
 }
 
 export class ListDeadLettersQuery extends PageQuery {

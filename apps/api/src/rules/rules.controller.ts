@@ -10,7 +10,8 @@ import {
   type RuleView,
 } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { ListDeadLettersQuery, PageQuery, RuleDto } from './rule.dto';
+import { PageQuery } from '../common/page.query';
+import { ListDeadLettersQuery, RuleDto } from './rule.dto';
 
 /** The DTO's fields as the contract types them (which action fields apply is checked by apps/rules). */
 function definition(body: RuleDto): RuleDefinition & { enabled?: boolean } {
