@@ -28,7 +28,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'] },
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'apps/**/*.int-test.ts'] },
       },
       {
         // The whole platform, started once from dist/ (npm test builds it first).

@@ -13,5 +13,5 @@ for schema in apps/*/prisma/schema.prisma; do
 done
 
 rm -rf dist
-npx --no-install swc apps libs scripts bench -d dist --ignore '**/*.spec.ts' --ignore '**/*.d.ts' --quiet
+npx --no-install swc apps libs scripts bench -d dist --ignore '**/*.spec.ts' --ignore '**/*.int-test.ts' --ignore '**/*.d.ts' --quiet
 echo "build: dist/ ready"

@@ -7,6 +7,7 @@ import { SettingsController } from './settings/settings.controller';
 import { SettingsRepository } from './settings/settings.repository';
 import { AppliedMessagesPruner } from './shadows/applied-messages.pruner';
 import { ControlOnConnectService } from './shadows/control-on-connect.service';
+import { BatchedWrites } from './shadows/batched-writes';
 import { ShadowPublisher } from './shadows/shadow-publisher';
 import { ShadowRepository } from './shadows/shadow.repository';
 import { ShadowsController } from './shadows/shadows.controller';
@@ -35,6 +36,7 @@ export class ShadowModule {
       ],
       providers: [
         ShadowRepository,
+        BatchedWrites,
         ShadowPublisher,
         ShadowsService,
         ShadowsController,

@@ -5,3 +5,4 @@ export { runApp, type RunOptions } from './bootstrap';
 export { createPrismaClient, PrismaModule, type PrismaLike } from './prisma';
 export { platformModules } from './platform-modules';
 export { KeyedLock } from './keyed-lock';
+export { GroupCommit, type GroupCommitOptions } from './group-commit';

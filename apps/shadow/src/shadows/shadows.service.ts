@@ -19,6 +19,7 @@ import { controlMessage, errorReply, getReply, successReply } from '../document/
 import { parseShadowRequest, type WriteRequest } from '../document/shadow-request';
 import { planWrite, type WritePlan } from '../document/shadow-write';
 import { KeyedLock } from '@iot/runtime';
+import { BatchedWrites } from './batched-writes';
 import { ShadowPublisher } from './shadow-publisher';
 import { ShadowRepository } from './shadow.repository';
 
@@ -38,6 +39,7 @@ export class ShadowsService {
 
   constructor(
     @Inject(ShadowRepository) private readonly shadows: ShadowRepository,
+    @Inject(BatchedWrites) private readonly batched: BatchedWrites,
     @Inject(ShadowPublisher) private readonly publisher: ShadowPublisher,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(HealthRegistry) health: HealthRegistry,
@@ -101,7 +103,8 @@ export class ShadowsService {
   }
 
   /**
-   * Optimistic first (read, plan, conditional write: two round trips); when another replica keeps winning,
+   * Optimistic first: the first attempt joins a batch of writes (read, plan, conditional write for the whole
+   * batch: {@link BatchedWrites}); after a conflict, single attempts; when another replica keeps winning,
    * the row is locked and the change planned under the lock, so no writer starves and none is lost.
    */
   private async writeOnce(
@@ -111,7 +114,13 @@ export class ShadowsService {
     messageId?: string,
   ): Promise<WriteOutcome> {
     const { productKey, deviceName } = ref;
-    for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+    const first = await this.batched.attempt({ ref, request, messageId });
+    if (first.outcome === 'refused') return this.refused(source, request, first.error);
+    if (first.outcome === 'duplicate') return this.alreadyApplied(ref);
+    if (first.outcome === 'saved') {
+      return this.written(ref, request, source, first.plan.next.document, first.plan.controlDue, first.now);
+    }
+    for (let attempt = 2; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
       const read = await this.shadows.load(productKey, deviceName);
       const now = nowSeconds();
       const plan = planWrite(read, request, now);
