@@ -3,6 +3,18 @@ import type { CommandStatus, CommandView } from '@iot/contracts';
 import { TSL_DB, type TslDb } from '../database/tsl-db';
 import type { Command } from '../generated/prisma/client';
 
+export interface DeviceKey {
+  productKey: string;
+  deviceName: string;
+}
+
+/** A delivery outcome to record: PENDING → SENT or DELIVERED (sent at `at`), or → EXPIRED. */
+export interface DeliveryMark {
+  id: string;
+  to: 'SENT' | 'DELIVERED' | 'EXPIRED';
+  at: Date;
+}
+
 export type NewCommand = Pick<
   Command,
   'id' | 'productKey' | 'deviceName' | 'kind' | 'identifier' | 'topic' | 'payload' | 'qos' | 'status' | 'expiresAt'
@@ -21,12 +33,41 @@ export class CommandRepository {
     return this.db.command.findUnique({ where: { id } });
   }
 
-  /** Queued commands of one device, oldest first (they are delivered in creation order). */
-  pending(productKey: string, deviceName: string): Promise<Command[]> {
-    return this.db.command.findMany({
-      where: { productKey, deviceName, status: 'PENDING' },
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-    });
+  /**
+   * Queued commands of many devices in one statement: one list per key, in the order of `keys`, each oldest
+   * first (they are delivered in creation order). Raw SQL: in a reconnect storm, Prisma's query building
+   * cost more CPU than the query.
+   */
+  async pendingMany(keys: readonly DeviceKey[]): Promise<Command[][]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.$queryRaw<(Command & { i: number })[]>`
+      SELECT k.i::int AS i, c.*
+      FROM unnest(${keys.map((k) => k.productKey)}::text[], ${keys.map((k) => k.deviceName)}::text[])
+        WITH ORDINALITY AS k(pk, dn, i)
+      JOIN "tsl"."Command" c ON c."productKey" = k.pk AND c."deviceName" = k.dn AND c."status" = 'PENDING'
+      ORDER BY k.i, c."createdAt", c."id"`;
+    const lists: Command[][] = keys.map(() => []);
+    for (const { i, ...command } of rows) lists[i - 1].push(command);
+    return lists;
+  }
+
+  /**
+   * Records many delivery outcomes in one statement, each only if its command is still PENDING (as
+   * a transition does); whether each was recorded, in the order of `marks`.
+   */
+  async markMany(marks: readonly DeliveryMark[]): Promise<boolean[]> {
+    if (marks.length === 0) return [];
+    const rows = await this.db.$queryRaw<{ id: string }[]>`
+      UPDATE "tsl"."Command" c SET
+        "status" = m.status,
+        "sentAt" = CASE WHEN m.status = 'EXPIRED' THEN c."sentAt" ELSE m.at END,
+        "deliveredAt" = CASE WHEN m.status = 'DELIVERED' THEN m.at ELSE c."deliveredAt" END
+      FROM unnest(${marks.map((m) => m.id)}::text[], ${marks.map((m) => m.to)}::text[],
+        ${marks.map((m) => m.at.toISOString())}::timestamp(3)[]) AS m(id, status, at)
+      WHERE c."id" = m.id AND c."status" = 'PENDING'
+      RETURNING c."id"`;
+    const marked = new Set(rows.map((r) => r.id));
+    return marks.map((m) => marked.has(m.id));
   }
 
   /** The oldest command still waiting for its reply on a request topic (replies without a usable id). */
@@ -35,20 +76,6 @@ export class CommandRepository {
       where: { productKey, deviceName, topic, status: { in: ['SENT', 'DELIVERED'] } },
       orderBy: [{ deliveredAt: 'asc' }, { createdAt: 'asc' }],
     });
-  }
-
-  /** {@link transition} without reading the command back (the delivery path does not need it). */
-  async mark(
-    id: string,
-    from: CommandStatus[],
-    to: CommandStatus,
-    fields: { sentAt?: Date; deliveredAt?: Date } = {},
-  ): Promise<boolean> {
-    const { count } = await this.db.command.updateMany({
-      where: { id, status: { in: from } },
-      data: { status: to, ...fields },
-    });
-    return count === 1;
   }
 
   /** Moves a command from one of `from` to `to`; undefined when it was no longer in one of them. */

@@ -37,7 +37,8 @@ export class CommandsController implements OnModuleInit, OnApplicationBootstrap,
   async onApplicationBootstrap(): Promise<void> {
     // Persistent sessions keep their subscriptions: deliver at connect. A clean session has none yet: deliver
     // when it subscribes.
-    const options = { concurrency: 64, partitionBy: deviceOfSubject };
+    // Many devices in flight, so that their flushes share queries (CommandsService batches them).
+    const options = { concurrency: 256, partitionBy: deviceOfSubject };
     await this.bus.consume(
       DeviceEvents.connection,
       { ...options, durable: 'tsl-delivery-connected', filter: connectionFilter('connected') },

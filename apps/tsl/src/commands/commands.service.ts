@@ -16,7 +16,7 @@ import {
 import { Bus } from '@iot/messaging';
 import { DeviceLink } from '../device/device-link';
 import type { Command } from '../generated/prisma/client';
-import { KeyedLock } from '@iot/runtime';
+import { GroupCommit, KeyedLock } from '@iot/runtime';
 import { ThingModelsService } from '../thing-models/thing-models.service';
 import {
   buildMessage,
@@ -27,7 +27,16 @@ import {
   SYNC_TIMEOUT_MS,
   type Built,
 } from './command-builder';
-import { CommandRepository, toCommandView, type NewCommand } from './command.repository';
+import {
+  CommandRepository,
+  toCommandView,
+  type DeliveryMark,
+  type DeviceKey,
+  type NewCommand,
+} from './command.repository';
+
+/** Devices whose queues are read in one statement, and delivery outcomes written in one, at most. */
+const MAX_DELIVERY_BATCH = 500;
 
 /**
  * Commands to devices (protocol.md §3, §4.3, §4.6): async ones are stored, delivered in creation order as
@@ -38,6 +47,16 @@ import { CommandRepository, toCommandView, type NewCommand } from './command.rep
 export class CommandsService {
   private readonly logger = new Logger(CommandsService.name);
   private readonly lock = new KeyedLock();
+  // Many devices flushing at once (a reconnect storm) share their queries: one read of the queues, one write
+  // of the outcomes, per batch (ADR 0010). A lone flush waits only for the end of the tick.
+  private readonly queues = new GroupCommit<DeviceKey, Command[]>((keys) => this.commands.pendingMany(keys), {
+    maxBatch: MAX_DELIVERY_BATCH,
+    maxConcurrent: 2,
+  });
+  private readonly marks = new GroupCommit<DeliveryMark, boolean>((marks) => this.commands.markMany(marks), {
+    maxBatch: MAX_DELIVERY_BATCH,
+    maxConcurrent: 2,
+  });
 
   constructor(
     @Inject(CommandRepository) private readonly commands: CommandRepository,
@@ -107,22 +126,21 @@ export class CommandsService {
     );
   }
 
-  /** Delivers the device's queued commands, oldest first, until one finds no subscriber. */
+  /**
+   * Delivers the device's queued commands, oldest first, until one finds no subscriber. One flush per device
+   * at a time (in this process); the reads and writes of concurrent flushes of different devices are batched.
+   */
   flush(productKey: string, deviceName: string): Promise<void> {
     return this.lock.run(`${productKey}/${deviceName}`, async () => {
-      for (const command of await this.commands.pending(productKey, deviceName)) {
+      for (const command of await this.queues.submit({ productKey, deviceName })) {
         if (command.expiresAt <= new Date()) {
-          await this.commands.transition(command.id, ['PENDING'], 'EXPIRED');
+          await this.marks.submit({ id: command.id, to: 'EXPIRED', at: new Date() });
           continue;
         }
         const { delivered } = await this.link.send(command.topic, command.payload, command.qos === 0 ? 0 : 1);
         if (!delivered) return;
-        const now = new Date();
         // QoS 0 gives no acknowledgement: SENT is as far as the platform can know.
-        await this.commands.mark(command.id, ['PENDING'], command.qos === 0 ? 'SENT' : 'DELIVERED', {
-          sentAt: now,
-          deliveredAt: command.qos === 0 ? undefined : now,
-        });
+        await this.marks.submit({ id: command.id, to: command.qos === 0 ? 'SENT' : 'DELIVERED', at: new Date() });
       }
     });
   }
