@@ -261,7 +261,7 @@ export function renderReport(
     `Open loop at ${settings.rates.map((r) => `${formatNumber(r)}/s`).join(', ')} (≤ ${settings.maxInflight} per device awaiting a reply), ` +
       `then saturation (closed loop, ${settings.saturationInflight} per device); each step ${formatNumber(settings.warmupMs / 1000)} s warm-up ` +
       `+ ${formatNumber(settings.durationMs / 1000)} s measured (saturation ${formatNumber(settings.saturationMs / 1000)} s), echo first. ` +
-      `${settings.generators} load generator process(es). SHADOW_CONCURRENCY ${settings.shadowConcurrency ?? 'default (64)'}.`,
+      `${settings.generators} load generator process(es). SHADOW_CONCURRENCY ${settings.shadowConcurrency ?? 'default (256)'}.`,
     '',
     ...disturbance(runs, settings),
     stepTable,

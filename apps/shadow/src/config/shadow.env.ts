@@ -6,7 +6,7 @@ const schema = baseEnvSchema.extend({
   SHADOW_HTTP_PORT: portSchema.default(3013),
   DATABASE_URL: z.string().url('a postgresql:// URL'),
   /** Device messages handled at once (one at a time per device, in order). */
-  SHADOW_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  SHADOW_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(256),
 });
 
 export type ShadowConfig = z.infer<typeof schema>;

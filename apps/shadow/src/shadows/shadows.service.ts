@@ -27,7 +27,11 @@ import { ShadowRepository } from './shadow.repository';
 const OPTIMISTIC_ATTEMPTS = 3;
 
 type Source = 'device' | 'application';
-type WriteOutcome = { ok: true; version: number } | { ok: false; error: ShadowError };
+/**
+ * `published`: the change event, on its way (one NATS connection keeps a device's events in version
+ * order); the handler awaits it with the reply, so a failed publish redelivers the message.
+ */
+type WriteOutcome = { ok: true; version: number; published: Promise<void> } | { ok: false; error: ShadowError };
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -69,10 +73,12 @@ export class ShadowsService {
       return;
     }
     const outcome = await this.write({ productKey, deviceName }, request, 'device', message.messageId);
-    const reply = outcome.ok
-      ? successReply(outcome.version, nowSeconds(), request.clientToken)
-      : errorReply(outcome.error, nowSeconds(), request.clientToken);
-    await this.publisher.send(productKey, deviceName, reply);
+    if (!outcome.ok) {
+      await this.publisher.send(productKey, deviceName, errorReply(outcome.error, nowSeconds(), request.clientToken));
+      return;
+    }
+    const reply = successReply(outcome.version, nowSeconds(), request.clientToken);
+    await Promise.all([outcome.published, this.publisher.send(productKey, deviceName, reply)]);
   }
 
   /** UpdateDeviceShadow: the same rules as a device's request; errors come back as domain errors. */
@@ -88,6 +94,7 @@ export class ShadowsService {
     }
     const outcome = await this.write(request, parsed.request, 'application');
     if (!outcome.ok) throw toDomainError(outcome.error);
+    await outcome.published;
     return { version: outcome.version };
   }
 
@@ -153,7 +160,8 @@ export class ShadowsService {
 
   /** Applied before (a redelivery): answer again with the current version, change nothing. */
   private async alreadyApplied(ref: ShadowRef): Promise<WriteOutcome> {
-    return { ok: true, version: (await this.shadows.load(ref.productKey, ref.deviceName)).document.version };
+    const { document } = await this.shadows.load(ref.productKey, ref.deviceName);
+    return { ok: true, version: document.version, published: Promise.resolve() };
   }
 
   private async written(
@@ -176,13 +184,15 @@ export class ShadowsService {
       state: document.state,
       timestamp: now,
     };
-    await this.bus.publish(
+    const published = this.bus.publish(
       ShadowEvents.changed,
       [productKey, deviceName],
       event,
       `${productKey}/${deviceName}/${document.version}`,
     );
-    return { ok: true, version: document.version };
+    // Awaited by the caller; never an unhandled rejection meanwhile.
+    published.catch(() => undefined);
+    return { ok: true, version: document.version, published };
   }
 
   /** Applications may only address devices that exist (apps/auth knows; it answers DEVICE_NOT_FOUND). */
