@@ -187,6 +187,50 @@ describe('rules: saving', () => {
   });
 });
 
+describe('rules: credentials are write-only', () => {
+  it('shows header values and URL passwords redacted; a view sent back keeps the stored secrets', async () => {
+    const d = await newDevice();
+    const client = await online(d);
+    const target = await httpTarget();
+    const withUser = target.url.replace('http://', 'http://hook:hunter2@');
+    const databaseUrlWithPassword = databaseUrl.replace('postgresql://postgres@', 'postgresql://postgres:pw@');
+    const rule = await createRule({
+      sql: `SELECT n FROM "/${d.productKey}/+/user/update" WHERE n > 1`,
+      actions: [
+        { type: 'http', url: withUser, headers: { authorization: 'Bearer kept' } },
+        { type: 'postgres', table: `${schema}.never`, columns: { n: 'n' }, databaseUrl: databaseUrlWithPassword },
+      ],
+    });
+    const shown = await getRule(rule.id);
+    expect(shown.actions).toEqual([
+      { type: 'http', url: withUser.replace('hunter2', '******'), headers: { authorization: '******' } },
+      expect.objectContaining({ databaseUrl: databaseUrlWithPassword.replace(':pw@', ':******@') }),
+    ]);
+    expect(JSON.stringify(shown)).not.toMatch(/hunter2|Bearer kept|:pw@/);
+
+    // The view back, with a new condition and without the Postgres action: the secrets stay.
+    const { name, sql, actions } = shown;
+    await api.ok('PUT', `/v1/rules/${rule.id}`, { name, sql: sql.replace('n > 1', 'n > 2'), actions: [actions[0]] });
+    await client.publishAsync(`/${d.productKey}/${d.deviceName}/user/update`, JSON.stringify({ n: 3 }), { qos: 1 });
+    await waitFor(() => target.received.length === 1, { what: 'the delivery' });
+    expect(target.received[0].headers).toMatchObject({
+      authorization: 'Bearer kept',
+      'x-rule-id': rule.id,
+    });
+    expect(target.received[0].headers['authorization']).toBe('Bearer kept');
+
+    // A redacted value the rule has nothing for is refused, and the stored rule is unchanged.
+    const refused = await api.call<{ code: string; message: string }>('PUT', `/v1/rules/${rule.id}`, {
+      name,
+      sql,
+      actions: [{ type: 'http', url: 'http://127.0.0.1:9/other', headers: { authorization: '******' } }],
+    });
+    expect(refused).toMatchObject({ status: 400, body: { code: 'RULE_INVALID' } });
+    expect(refused.body.message).toMatch(/actions\.0: .*redacted/);
+    expect((await getRule(rule.id)).actions).toEqual([actions[0]]);
+  });
+});
+
 describe('rules: actions against real targets', () => {
   it('the issue example: matching messages are POSTed to an HTTP endpoint, and a disabled rule stops', async () => {
     const d = await newDevice();

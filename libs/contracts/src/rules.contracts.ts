@@ -65,6 +65,10 @@ export interface RuleDefinition {
   errorAction?: RuleAction | null;
 }
 
+/**
+ * A rule as shown: its actions' credentials (http header values, URL passwords) read `******`; sent back in
+ * an update, a `******` keeps the stored value (docs/adr/0007-rules-engine.md).
+ */
 export interface RuleView extends RuleDefinition {
   id: string;
   description: string;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DeadLetterMessage, DeadLetterView, RuleAction } from '@iot/contracts';
 import { RULES_DB, type RulesDb } from '../database/rules-db';
+import { redactAction } from '../rules/action-secrets';
 import type { DeadLetter, Prisma } from '../generated/prisma/client';
 
 export interface NewDeadLetter {
@@ -19,7 +20,7 @@ export function deadLetterView(row: DeadLetter): DeadLetterView {
     id: row.id,
     ruleId: row.ruleId,
     actionIndex: row.actionIndex,
-    action: row.action as unknown as RuleAction,
+    action: redactAction(row.action as unknown as RuleAction),
     error: row.error,
     attempts: row.attempts,
     output: row.output,

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { RuleAction, RuleCounters as RuleCounterValues, RuleView } from '@iot/contracts';
 import { RULES_DB, type RulesDb } from '../database/rules-db';
+import { redactAction } from './action-secrets';
 import { Prisma, type Rule } from '../generated/prisma/client';
 
 export type CounterName = keyof RuleCounterValues;
@@ -17,6 +18,7 @@ export interface RuleFields {
 const json = (value: unknown): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
 const nullableJson = (value: unknown) => (value === null ? Prisma.DbNull : json(value));
 
+/** A rule as the API shows it: credentials in its actions redacted. */
 export function ruleView(row: Rule): RuleView {
   return {
     id: row.id,
@@ -25,8 +27,9 @@ export function ruleView(row: Rule): RuleView {
     sql: row.sql,
     topic: row.topic,
     enabled: row.enabled,
-    actions: row.actions as unknown as RuleAction[],
-    errorAction: (row.errorAction as unknown as RuleAction | null) ?? null,
+    // Credentials are write-only (action-secrets.ts).
+    actions: (row.actions as unknown as RuleAction[]).map((a) => redactAction(a)),
+    errorAction: redactAction((row.errorAction as unknown as RuleAction | null) ?? null),
     counters: {
       matched: Number(row.matched),
       succeeded: Number(row.succeeded),

@@ -7,13 +7,15 @@ import {
   type CreateRuleRequest,
   type ListRulesRequest,
   type Page,
+  type RuleAction,
   type RuleView,
   type UpdateRuleRequest,
 } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import type { Rule } from '../generated/prisma/client';
 import { RuleCache } from './rule-cache';
-import { validateRule } from './rule-definition';
+import { restoreSecrets } from './action-secrets';
+import { validateRule, type ValidatedRule } from './rule-definition';
 import { RuleRepository, ruleView } from './rule.repository';
 
 /** Rules: validated and compiled on save, applied at once on this replica and signalled to the others. */
@@ -26,7 +28,8 @@ export class RulesService {
   ) {}
 
   async create(request: CreateRuleRequest): Promise<RuleView> {
-    const { definition, sql } = validateRule(request);
+    const { definition: given, sql } = validateRule(request);
+    const definition = withSecrets(given, []);
     const id = randomUUID();
     const row = await this.rules.create(id, { ...definition, topic: sql.topicFilter }, request.enabled === true);
     this.changed(id, row, sql);
@@ -45,7 +48,9 @@ export class RulesService {
   }
 
   async update(request: UpdateRuleRequest): Promise<RuleView> {
-    const { definition, sql } = validateRule(request);
+    const { definition: given, sql } = validateRule(request);
+    const stored = await this.require(request.id);
+    const definition = withSecrets(given, storedActions(stored));
     const row = await this.rules.update(request.id, { ...definition, topic: sql.topicFilter }, request.enabled);
     if (!row) throw notFound(request.id);
     this.changed(request.id, row, sql);
@@ -75,6 +80,27 @@ export class RulesService {
     this.cache.apply(id, row, sql);
     this.bus.emit(RulesSignals.changed, { id });
   }
+}
+
+/** The definition with the secrets it sent back redacted taken from `stored` (see action-secrets.ts). */
+function withSecrets(definition: ValidatedRule['definition'], stored: RuleAction[]): ValidatedRule['definition'] {
+  const problems: string[] = [];
+  const restore = (action: RuleAction, path: string): RuleAction => {
+    const restored = restoreSecrets(action, stored);
+    if (restored.ok) return restored.action;
+    problems.push(`${path}: ${restored.problem}`);
+    return action;
+  };
+  const actions = definition.actions.map((a, i) => restore(a, `actions.${i}`));
+  const errorAction = definition.errorAction && restore(definition.errorAction, 'errorAction');
+  if (problems.length > 0) throw new DomainError(ErrorCode.RULE_INVALID, problems.join('; '), { problems });
+  return { ...definition, actions, errorAction };
+}
+
+function storedActions(row: Rule): RuleAction[] {
+  const actions = row.actions as unknown as RuleAction[];
+  const errorAction = row.errorAction as unknown as RuleAction | null;
+  return errorAction ? [...actions, errorAction] : actions;
 }
 
 function notFound(id: string): DomainError {

@@ -21,6 +21,7 @@ beforeAll(async () => {
       seen.push({ url: req.url ?? '', headers: req.headers, body });
       if (req.url === '/ok') res.writeHead(204).end();
       else if (req.url === '/created') res.writeHead(201).end('{"id":1}');
+      else if (req.url === '/basic' || req.url === '/header') res.writeHead(200).end();
       else if (req.url === '/fail') res.writeHead(503, 'Service Unavailable').end('down');
       else if (req.url === '/redirect') res.writeHead(302, { location: '/ok' }).end();
       // /slow never answers
@@ -53,6 +54,22 @@ describe('http action', () => {
       'x-rule-id': 'rule-1',
       authorization: 'Bearer s3cret',
     });
+  });
+
+  it('sends credentials of the URL as Basic authentication, and an Authorization header wins', async () => {
+    const withUser = base.replace('http://', 'http://hook:p%40ss@');
+    await runner.run({ type: 'http', url: `${withUser}/basic` }, {}, context);
+    expect(seen.find((s) => s.url === '/basic')!.headers.authorization).toBe(
+      `Basic ${Buffer.from('hook:p@ss').toString('base64')}`,
+    );
+    await runner.run({ type: 'http', url: `${withUser}/header`, headers: { Authorization: 'Bearer b' } }, {}, context);
+    expect(seen.find((s) => s.url === '/header')!.headers.authorization).toBe('Bearer b');
+  });
+
+  it('never shows the password of the URL in an error', async () => {
+    await expect(runner.run({ type: 'http', url: 'http://hook:hunter2@127.0.0.1:1/x' }, {}, context)).rejects.toThrow(
+      'POST http://hook:******@127.0.0.1:1/x: fetch failed',
+    );
   });
 
   it('takes any 2xx as a success', async () => {
