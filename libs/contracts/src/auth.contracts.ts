@@ -96,6 +96,8 @@ export interface MqttAuthenticateReply {
   reason?: string;
   device?: { productKey: string; deviceName: string; iotId: string; nodeType: NodeType };
   acl: AclRuleView[];
+  /** Epoch ms after which the credentials are no longer valid: set for iotId/iotToken logins (protocol.md §1.4). */
+  expiresAt?: number;
 }
 
 /** A gateway's `combine/login` for one of its sub-devices (protocol.md §5.3), forwarded by the bridge. */

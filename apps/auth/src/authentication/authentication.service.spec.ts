@@ -27,11 +27,17 @@ function service(found: Device | undefined, token?: { iotId: string; token: stri
   };
   const tokens = {
     findDevice: (iotId: string, hash: string) =>
-      Promise.resolve(token && token.iotId === iotId && sha256Hex(token.token) === hash ? token.device : undefined),
+      Promise.resolve(
+        token && token.iotId === iotId && sha256Hex(token.token) === hash
+          ? { device: token.device, expiresAt: TOKEN_EXPIRES_AT }
+          : undefined,
+      ),
   };
   const config = { MQTT_SIGN_REGION_IDS: ['cn-shanghai'] } as AuthConfig;
   return new AuthenticationService(devices as unknown as DevicesService, tokens as unknown as TokenRepository, config);
 }
+
+const TOKEN_EXPIRES_AT = new Date('2026-12-01T10:00:00.750Z');
 
 const signed = (over: { secret?: string; clientId?: string; keepalive?: number; username?: string } = {}) => ({
   clientId: over.clientId ?? 'c1|securemode=3,signmethod=hmacsha256,timestamp=1|',
@@ -72,6 +78,7 @@ describe('AuthenticationService.authenticate: check order and CONNACK codes', ()
       allowed: true,
       returnCode: 0,
       device: { productKey: d.productKey, deviceName: d.deviceName, iotId: 'iot-1' },
+      expiresAt: TOKEN_EXPIRES_AT.getTime(),
     });
     const wrong = await service(undefined, { iotId: 'iot-1', token: 'tok', device: d }).authenticate({
       clientId: 'x',
@@ -85,5 +92,10 @@ describe('AuthenticationService.authenticate: check order and CONNACK codes', ()
       device: device({ disabled: true }),
     }).authenticate({ clientId: 'x', username: 'iot-1', password: 'tok' });
     expect(disabled.returnCode).toBe(CONNACK.notAuthorized);
+    expect(disabled.expiresAt).toBeUndefined();
+  });
+
+  it('a signed CONNECT carries no expiry (the device secret does not expire)', async () => {
+    expect((await service(device()).authenticate(signed())).expiresAt).toBeUndefined();
   });
 });

@@ -55,9 +55,10 @@ export class AuthenticationService {
   /** protocol.md §1.4: username iotId, password iotToken; any failure is CONNACK 3. */
   private async authenticateToken(request: MqttAuthenticateRequest): Promise<MqttAuthenticateReply> {
     if (!request.username || !request.password) return deny(CONNACK.serverUnavailable, 'invalid iotId or iotToken');
-    const device = await this.tokens.findDevice(request.username, sha256Hex(request.password), new Date());
-    if (!device) return deny(CONNACK.serverUnavailable, 'invalid iotId or iotToken');
-    return this.allowUnlessDisabled(device);
+    const token = await this.tokens.findDevice(request.username, sha256Hex(request.password), new Date());
+    if (!token) return deny(CONNACK.serverUnavailable, 'invalid iotId or iotToken');
+    const reply = this.allowUnlessDisabled(token.device);
+    return reply.allowed ? { ...reply, expiresAt: token.expiresAt.getTime() } : reply;
   }
 
   private allowUnlessDisabled(device: DeviceWithProduct): MqttAuthenticateReply {

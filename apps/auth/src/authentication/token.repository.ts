@@ -14,13 +14,17 @@ export class TokenRepository {
     ]);
   }
 
-  /** The device a live token belongs to. */
-  async findDevice(iotId: string, tokenHash: string, now: Date): Promise<DeviceWithProduct | undefined> {
+  /** The device a live token belongs to, and when the token expires. */
+  async findDevice(
+    iotId: string,
+    tokenHash: string,
+    now: Date,
+  ): Promise<{ device: DeviceWithProduct; expiresAt: Date } | undefined> {
     const token = await this.db.deviceToken.findUnique({
       where: { tokenHash },
       include: { device: { include: { product: { select: { nodeType: true } } } } },
     });
     if (!token || token.iotId !== iotId || token.expiresAt <= now) return undefined;
-    return token.device;
+    return { device: token.device, expiresAt: token.expiresAt };
   }
 }

@@ -90,6 +90,23 @@ describe('/emqx/authn (real Nest app)', () => {
     expect(authentication.requests[0].keepalive).toBeUndefined();
   });
 
+  it('token login: the reply carries expire_at, the token expiry in Unix seconds', async () => {
+    const expiresAt = Date.now() + 3600_000;
+    authentication.decide = () =>
+      Promise.resolve({
+        allowed: true,
+        returnCode: CONNACK.accepted,
+        device: DEVICE,
+        acl: deviceAclRules(PK, DN),
+        expiresAt,
+      });
+    const res = await postJson(emqxFixture('authn-request-post-token'));
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { result: string; expire_at: unknown };
+    expect(body.result).toBe('allow');
+    expect(body.expire_at).toBe(Math.floor(expiresAt / 1000));
+  });
+
   it('GET with the query string: the same decision', async () => {
     const query = emqxFixture('authn-request-get').query as string;
     const res = await fetch(`${base}/emqx/authn?${query}`, { headers: headers(SECRET) });

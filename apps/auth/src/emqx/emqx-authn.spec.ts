@@ -91,6 +91,40 @@ describe('toEmqxAuthnReply', () => {
     expect(emqx.acl.some((r) => r.topic === `/sys/${PK}/${DN}/thing/#`)).toBe(true);
   });
 
+  it('token login: expire_at is the token expiry in whole Unix seconds (rounded down), after the ACL', () => {
+    const now = Date.UTC(2026, 10, 24, 10, 0, 0);
+    const expiresAt = now + 7 * 24 * 3600_000 + 999; // 7 days and 999 ms ahead
+    const acl = deviceAclRules(PK, DN);
+    const emqx = toEmqxAuthnReply({ allowed: true, returnCode: CONNACK.accepted, device, acl, expiresAt }, now);
+    // The exact JSON EMQX reads (§1.3 fixture a): an integer, in seconds, in the future.
+    expect(JSON.parse(JSON.stringify(emqx))).toEqual({
+      result: 'allow',
+      is_superuser: false,
+      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId },
+      acl: [
+        ...acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
+        { permission: 'deny', action: 'all', topic: '#' },
+      ],
+      expire_at: 1796119200,
+    });
+    if (emqx.result !== 'allow' || emqx.expire_at === undefined) throw new Error('unreachable');
+    expect(Number.isInteger(emqx.expire_at)).toBe(true);
+    expect(emqx.expire_at).toBeGreaterThan(now / 1000);
+    expect(emqx.expire_at).toBeLessThan(now / 2); // not milliseconds (EMQX rejects > now_ms / 2)
+  });
+
+  it('a signed login has no expire_at', () => {
+    const emqx = toEmqxAuthnReply({ allowed: true, returnCode: 0, device, acl: deviceAclRules(PK, DN) });
+    expect(emqx).not.toHaveProperty('expire_at');
+  });
+
+  it('deny when the token expires within the current second (EMQX would refuse expire_at <= now)', () => {
+    const now = Date.UTC(2026, 10, 24, 10, 0, 0, 200);
+    const reply = { allowed: true, returnCode: 0, device, acl: deviceAclRules(PK, DN), expiresAt: now + 500 };
+    expect(toEmqxAuthnReply(reply, now)).toEqual({ result: 'deny' });
+    expect(toEmqxAuthnReply({ ...reply, expiresAt: now + 800 }, now)).toMatchObject({ expire_at: 1795514401 });
+  });
+
   it.each([
     ['bad credentials', CONNACK.badCredentials, 'signature mismatch'],
     ['malformed clientId', CONNACK.identifierRejected, 'malformed clientId'],

@@ -21,6 +21,8 @@ export type EmqxAuthnReply =
       is_superuser: false;
       client_attrs: { productKey: string; deviceName: string; iotId: string };
       acl: EmqxAclRule[];
+      /** Unix seconds: EMQX closes the connection then (reason `not_authorized`, §1.3). Token logins only. */
+      expire_at?: number;
     }
   | { result: 'deny' };
 
@@ -58,16 +60,21 @@ export function parseEmqxAuthnRequest(input: unknown): EmqxAuthnParse {
 
 /**
  * The reply EMQX reads. An allowed device gets its own topic rules followed by a deny-all, and
- * `client_attrs` that name it in every rule-engine event (apps/bridge reads them back).
+ * `client_attrs` that name it in every rule-engine event (apps/bridge reads them back). A token login
+ * gets `expire_at`, the token's expiry in whole seconds (rounded down, so never after the token).
  */
-export function toEmqxAuthnReply(reply: MqttAuthenticateReply): EmqxAuthnReply {
+export function toEmqxAuthnReply(reply: MqttAuthenticateReply, nowMs = Date.now()): EmqxAuthnReply {
   if (!reply.allowed || !reply.device) return EMQX_AUTHN_DENY;
   const { productKey, deviceName, iotId } = reply.device;
+  const expireAt = reply.expiresAt === undefined ? undefined : Math.floor(reply.expiresAt / 1000);
+  // EMQX refuses an `expire_at` that is not in the future (CONNACK 4); the token is as good as expired.
+  if (expireAt !== undefined && expireAt <= Math.floor(nowMs / 1000)) return EMQX_AUTHN_DENY;
   return {
     result: 'allow',
     is_superuser: false,
     client_attrs: { productKey, deviceName, iotId },
     acl: [...reply.acl.map(toEmqxRule), DENY_EVERYTHING_ELSE],
+    ...(expireAt === undefined ? {} : { expire_at: expireAt }),
   };
 }
 
