@@ -6,7 +6,8 @@ import type { AclRuleView, MqttAuthenticateReply, MqttAuthenticateRequest } from
 //
 // The request carries no keepalive (EMQX renders no `${keepalive}` placeholder for authn, §1.2), so
 // the 30–1200 s keepalive check of protocol.md §1.3 cannot run here: AuthenticationService skips it
-// when `keepalive` is absent, and EMQX accepts any keepalive.
+// when `keepalive` is absent, and EMQX accepts any keepalive (apps/bridge then kicks the connection when
+// its `client.connected` event reports a keepalive outside the range: KeepaliveGuard).
 
 /** One rule of the `acl` array EMQX ≥ 5.7.2 reads from an allow reply (§2.1). First match wins. */
 export interface EmqxAclRule {

@@ -16,17 +16,19 @@ import { Counter } from 'prom-client';
 import { HealthRegistry } from '@iot/runtime';
 import { DeviceEdgeService } from '../edge/device-edge.service';
 import { mapEmqxEvent } from './emqx-events';
+import { KeepaliveGuard } from './keepalive-guard';
 
 /** The shared secret EMQX sends in `x-emqx-secret` (its connector's `headers`). */
 export const EMQX_WEBHOOK_SECRET = Symbol('EMQX_WEBHOOK_SECRET');
 
-type Outcome = 'publish' | 'connected' | 'disconnected' | 'ignored' | 'invalid' | 'unauthorized' | 'failed';
+type Outcome = 'publish' | 'connected' | 'disconnected' | 'refused' | 'ignored' | 'invalid' | 'unauthorized' | 'failed';
 
 /**
  * `POST /emqx/events`: the rule-engine webhook of EMQX (emqx-contract.md §3). Answers 204 only once
  * the event is stored in JetStream, 503 when it could not be (EMQX retries 503 until the action's
  * `request_ttl`), 400 for a malformed body (EMQX drops it), 401 for a wrong secret.
  * A redelivered publish carries the same EMQX `id`, which JetStream dedupes as the message id.
+ * A connection whose keepalive is outside 30–1200 s is kicked instead of stored ({@link KeepaliveGuard}).
  */
 @Controller('emqx')
 export class EmqxWebhookController {
@@ -37,6 +39,7 @@ export class EmqxWebhookController {
   constructor(
     @Inject(DeviceEdgeService) private readonly edge: DeviceEdgeService,
     @Inject(EMQX_WEBHOOK_SECRET) secret: string,
+    @Inject(KeepaliveGuard) private readonly keepalive: KeepaliveGuard,
     @Inject(HealthRegistry) health: HealthRegistry,
   ) {
     // An empty secret would let anyone who reaches the port inject device traffic: refuse all instead.
@@ -71,23 +74,30 @@ export class EmqxWebhookController {
         await this.store('publish', () => this.edge.uplink(mapped.publish));
         return;
       case 'connected':
+        if (await this.attempt('connected', () => this.keepalive.refuse(mapped.event))) return this.count('refused');
         await this.store('connected', () => this.edge.connected(mapped.event));
         return;
       case 'disconnected':
+        if (this.keepalive.wasRefused(mapped.event)) return this.count('refused');
         await this.store('disconnected', () => this.edge.disconnected(mapped.event));
         return;
     }
   }
 
   private async store(outcome: Outcome, put: () => Promise<unknown>): Promise<void> {
+    await this.attempt(outcome, put);
+    this.count(outcome);
+  }
+
+  /** Runs `work`; a failure answers 503, so that EMQX sends the event again. */
+  private async attempt<T>(event: string, work: () => Promise<T>): Promise<T> {
     try {
-      await put();
+      return await work();
     } catch (error) {
       this.count('failed');
-      this.logger.warn(`could not store EMQX ${outcome} event, answering 503: ${errorText(error)}`);
+      this.logger.warn(`could not handle EMQX ${event} event, answering 503: ${errorText(error)}`);
       throw new ServiceUnavailableException('the event could not be stored; retry');
     }
-    this.count(outcome);
   }
 
   private secretMatches(provided: string | undefined): boolean {

@@ -3,6 +3,7 @@ import { BROKER_DRIVER } from '../broker/broker-driver';
 import { EMQX_REST_OPTIONS, EmqxRestClient, type EmqxRestOptions } from './emqx-rest.client';
 import { EMQX_WEBHOOK_SECRET, EmqxWebhookController } from './emqx-webhook.controller';
 import { EMQX_DRIVER_OPTIONS, EmqxDriver, type EmqxDriverOptions } from './emqx.driver';
+import { KeepaliveGuard } from './keepalive-guard';
 
 export interface EmqxModuleOptions {
   /** EMQX_API_URL, e.g. `http://emqx:18083/api/v5`. */
@@ -41,6 +42,7 @@ export class EmqxModule {
         { provide: EMQX_WEBHOOK_SECRET, useValue: options.webhookSecret },
         { provide: EMQX_DRIVER_OPTIONS, useValue: options.statusProbe ?? {} },
         EmqxRestClient,
+        KeepaliveGuard,
         EmqxDriver,
         { provide: BROKER_DRIVER, useExisting: EmqxDriver },
       ],
