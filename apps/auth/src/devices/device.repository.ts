@@ -42,15 +42,27 @@ export class DeviceRepository {
     return this.db.device.findUnique({ where: { productKey_deviceName: { productKey, deviceName } } });
   }
 
-  findByIotId(iotId: string): Promise<Device | null> {
-    return this.db.device.findUnique({ where: { iotId } });
+  /**
+   * Many devices with their products' node types in one statement: one entry per key, in the order of
+   * `keys`, undefined for unknown devices. Raw SQL: every CONNECT and connection event asks.
+   */
+  async findManyWithProduct(
+    keys: readonly { productKey: string; deviceName: string }[],
+  ): Promise<(DeviceWithProduct | undefined)[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.$queryRaw<(Device & { i: number; nodeType: NodeType })[]>`
+      SELECT k.i::int AS i, d.*, d."status"::text AS "status", p."nodeType"::text AS "nodeType"
+      FROM unnest(${keys.map((k) => k.productKey)}::text[], ${keys.map((k) => k.deviceName)}::text[])
+        WITH ORDINALITY AS k(pk, dn, i)
+      JOIN "auth"."Device" d ON d."productKey" = k.pk AND d."deviceName" = k.dn
+      JOIN "auth"."Product" p ON p."productKey" = d."productKey"`;
+    const found: (DeviceWithProduct | undefined)[] = keys.map(() => undefined);
+    for (const { i, nodeType, ...device } of rows) found[i - 1] = { ...device, product: { nodeType } };
+    return found;
   }
 
-  findWithProduct(productKey: string, deviceName: string): Promise<DeviceWithProduct | null> {
-    return this.db.device.findUnique({
-      where: { productKey_deviceName: { productKey, deviceName } },
-      include: { product: { select: { nodeType: true } } },
-    });
+  findByIotId(iotId: string): Promise<Device | null> {
+    return this.db.device.findUnique({ where: { iotId } });
   }
 
   async list(
@@ -98,18 +110,25 @@ export class DeviceRepository {
   }
 
   /**
-   * Records a new connection unless a newer one is already recorded. The condition is checked in the
-   * UPDATE itself, so concurrent status writers (several auth replicas) cannot regress the status.
+   * Records new connections, each unless a newer one is already recorded, in one statement; whether each
+   * was recorded, in order. The condition is checked in the UPDATE itself, so concurrent status writers
+   * (several auth replicas) cannot regress the status. At most one connection per device per call.
    */
-  async recordConnected(iotId: string, c: ConnectionFacts): Promise<boolean> {
-    const at = new Date(c.at);
-    const count = await this.db.$executeRaw`
-      UPDATE "auth"."Device" SET
-        "status" = 'online', "clientId" = ${c.clientId}, "connectedAt" = ${BigInt(c.connectedAt)},
-        "lastOnlineAt" = ${at}, "activatedAt" = COALESCE("activatedAt", ${at}), "ip" = COALESCE(${c.peerhost ?? null}, "ip")
-      WHERE "iotId" = ${iotId} AND ("connectedAt" IS NULL OR "connectedAt" < ${BigInt(c.connectedAt)}
-        OR ("connectedAt" = ${BigInt(c.connectedAt)} AND "clientId" = ${c.clientId} AND "status" = 'online'))`;
-    return count === 1;
+  async recordConnectedMany(connections: readonly (ConnectionFacts & { iotId: string })[]): Promise<boolean[]> {
+    if (connections.length === 0) return [];
+    const column = <T>(pick: (c: ConnectionFacts & { iotId: string }) => T): T[] => connections.map(pick);
+    const rows = await this.db.$queryRaw<{ iotId: string }[]>`
+      UPDATE "auth"."Device" d SET
+        "status" = 'online', "clientId" = c.client_id, "connectedAt" = c.connected_at,
+        "lastOnlineAt" = c.at, "activatedAt" = COALESCE(d."activatedAt", c.at), "ip" = COALESCE(c.peerhost, d."ip")
+      FROM unnest(${column((c) => c.iotId)}::text[], ${column((c) => c.clientId)}::text[],
+        ${column((c) => String(c.connectedAt))}::bigint[], ${column((c) => new Date(c.at).toISOString())}::timestamp(3)[],
+        ${column((c) => c.peerhost ?? null)}::text[]) AS c(iot_id, client_id, connected_at, at, peerhost)
+      WHERE d."iotId" = c.iot_id AND (d."connectedAt" IS NULL OR d."connectedAt" < c.connected_at
+        OR (d."connectedAt" = c.connected_at AND d."clientId" = c.client_id AND d."status" = 'online'))
+      RETURNING d."iotId"`;
+    const recorded = new Set(rows.map((r) => r.iotId));
+    return connections.map((c) => recorded.has(c.iotId));
   }
 
   /**

@@ -19,6 +19,7 @@ import { ProductsService } from '../products/products.service';
 import { newDeviceName, newIotId, newSecret } from '../secrets/identifiers';
 import { SecretBox } from '../secrets/secret-box';
 import { GatewayRepository } from '../gateways/gateway.repository';
+import { DeviceLookup } from './device-lookup';
 import { DeviceRepository, type DeviceWithProduct } from './device.repository';
 
 /** protocol.md §0.1. */
@@ -34,6 +35,7 @@ export class DevicesService {
     @Inject(SecretBox) private readonly secrets: SecretBox,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(GatewayRepository) private readonly gateways: GatewayRepository,
+    @Inject(DeviceLookup) private readonly lookup: DeviceLookup,
   ) {}
 
   private readonly logger = new Logger(DevicesService.name);
@@ -148,7 +150,7 @@ export class DevicesService {
     productKey: string,
     deviceName: string,
   ): Promise<{ device: DeviceWithProduct; secret: string } | undefined> {
-    const device = await this.devices.findWithProduct(productKey, deviceName);
+    const device = await this.lookup.find(productKey, deviceName);
     return device ? { device, secret: this.secrets.open(device.secretCipher) } : undefined;
   }
 

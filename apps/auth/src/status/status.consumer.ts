@@ -12,10 +12,11 @@ export class StatusConsumer implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // One device's events in order (connects, disconnects; subscribe events are skipped), devices in parallel.
+    // One device's events in order (connects, disconnects; subscribe events are skipped), devices in parallel:
+    // many at once, so that their device lookups share statements (DeviceLookup).
     const options = {
       durable: 'auth-status',
-      concurrency: 32,
+      concurrency: 256,
       partitionBy: deviceOfSubject,
     };
     await this.bus.consume(DeviceEvents.connection, options, async (e) => {

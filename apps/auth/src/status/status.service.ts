@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { BridgeSignals, gatewayClientIdOf, type ConnectionEvent } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { DeviceRepository } from '../devices/device.repository';
+import { GroupCommit } from '@iot/runtime';
+import { DeviceLookup } from '../devices/device-lookup';
+import { DeviceRepository, type ConnectionFacts } from '../devices/device.repository';
 import { GatewayRepository } from '../gateways/gateway.repository';
 import { onConnected, onDisconnected } from './connection-status';
 
@@ -9,15 +11,21 @@ import { onConnected, onDisconnected } from './connection-status';
 @Injectable()
 export class StatusService {
   private readonly logger = new Logger(StatusService.name);
+  // The connects of a storm share statements; a device's events come one at a time, so never two per batch.
+  private readonly connects = new GroupCommit<ConnectionFacts & { iotId: string }, boolean>(
+    (connections) => this.devices.recordConnectedMany(connections),
+    { maxBatch: 500, maxConcurrent: 2, keyOf: (c) => c.iotId },
+  );
 
   constructor(
     @Inject(DeviceRepository) private readonly devices: DeviceRepository,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(GatewayRepository) private readonly gateways: GatewayRepository,
+    @Inject(DeviceLookup) private readonly lookup: DeviceLookup,
   ) {}
 
   async connected(event: ConnectionEvent): Promise<void> {
-    const device = await this.devices.find(event.productKey, event.deviceName);
+    const device = await this.lookup.find(event.productKey, event.deviceName);
     if (!device) return;
     const decision = onConnected(recorded(device), event);
     if (!decision.apply) return;
@@ -32,11 +40,11 @@ export class StatusService {
         reason: 'replaced',
       });
     }
-    await this.devices.recordConnected(device.iotId, event);
+    await this.connects.submit({ ...facts(event), iotId: device.iotId });
   }
 
   async disconnected(event: ConnectionEvent): Promise<void> {
-    const device = await this.devices.find(event.productKey, event.deviceName);
+    const device = await this.lookup.find(event.productKey, event.deviceName);
     const gatewayClientId = gatewayClientIdOf(event.clientId);
     // A sub-device's session ends with its disconnect; a gateway's connection takes all its sessions along.
     if (device && gatewayClientId) await this.gateways.closeSession(device.iotId, gatewayClientId);
@@ -56,4 +64,8 @@ function recorded(device: {
     clientId: device.clientId,
     connectedAt: device.connectedAt === null ? null : Number(device.connectedAt),
   };
+}
+
+function facts(event: ConnectionEvent): ConnectionFacts {
+  return { clientId: event.clientId, connectedAt: event.connectedAt, at: event.at, peerhost: event.peerhost };
 }

@@ -61,6 +61,23 @@ export class JobRepository {
     });
   }
 
+  /**
+   * Whether each device has an unfinished job, for many devices of any products in one statement (raw SQL:
+   * in a reconnect storm every connection event asks, and nearly every answer is no).
+   */
+  async hasActiveJob(keys: readonly { productKey: string; deviceName: string }[]): Promise<boolean[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.$queryRaw<{ i: number }[]>`
+      SELECT k.i::int AS i
+      FROM unnest(${keys.map((k) => k.productKey)}::text[], ${keys.map((k) => k.deviceName)}::text[])
+        WITH ORDINALITY AS k(pk, dn, i)
+      WHERE EXISTS (SELECT 1 FROM "ota"."CampaignDevice" j
+        WHERE j."productKey" = k.pk AND j."deviceName" = k.dn AND j."status" = ANY(${[...ACTIVE_STATUSES]}::text[]))`;
+    const found = keys.map(() => false);
+    for (const { i } of rows) found[i - 1] = true;
+    return found;
+  }
+
   /** Of `names`, those with an unfinished job in any campaign. */
   async withActiveJob(productKey: string, names: string[]): Promise<Set<string>> {
     if (names.length === 0) return new Set();

@@ -32,7 +32,9 @@ export class DeviceEventsController implements OnApplicationBootstrap {
       { ...options, durable: 'ota-uplink', filter: uplinkFilter('ota') },
       (m) => this.route(m),
     );
-    await this.bus.consume(DeviceEvents.connection, { ...options, durable: 'ota-delivery' }, async (e) => {
+    // Many devices in flight, so that a reconnect storm's lookups share statements (RolloutService batches them).
+    const connections = { ...options, concurrency: Math.max(options.concurrency, 256), durable: 'ota-delivery' };
+    await this.bus.consume(DeviceEvents.connection, connections, async (e) => {
       if (e.type === 'disconnected' || Date.now() - e.at > FRESH_CONNECTION_MS) return;
       await this.rollout.deviceReachable(e.productKey, e.deviceName);
     });

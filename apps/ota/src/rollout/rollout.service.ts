@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { OtaEvents, type OtaJobStatus, type OtaProgressEvent } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
+import { GroupCommit } from '@iot/runtime';
 import { joinsDynamically } from '../campaigns/campaign-policy';
 import { CampaignRepository } from '../campaigns/campaign.repository';
 import {
@@ -35,6 +36,11 @@ const ATTEMPTS_ON_CONFLICT = 3;
 @Injectable()
 export class RolloutService {
   private readonly logger = new Logger(RolloutService.name);
+  // Connection events of many devices share one lookup; most devices have no job, and then that is all.
+  private readonly withJob = new GroupCommit<{ productKey: string; deviceName: string }, boolean>(
+    (keys) => this.jobs.hasActiveJob(keys),
+    { maxBatch: 500, maxConcurrent: 2 },
+  );
 
   constructor(
     @Inject(JobRepository) private readonly jobs: JobRepository,
@@ -73,6 +79,7 @@ export class RolloutService {
 
   /** The device connected or subscribed: an upgrade message it has yet to receive can go now. */
   async deviceReachable(productKey: string, deviceName: string): Promise<void> {
+    if (!(await this.withJob.submit({ productKey, deviceName }))) return;
     await this.decide(productKey, deviceName, {}, (job) => onConnection(facts(job)));
   }
 
