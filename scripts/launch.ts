@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole platform in the foreground, stopped cleanly by SIGINT/SIGTERM.
- * Reads HTTP_PORT, MQTT_PORT, MQTT_WS_PORT, DEVICE_HTTP_PORT, DATABASE_URL, NATS_URL, IOT_API_KEY,
+ * Reads HTTP_PORT, MQTT_PORT, MQTT_WS_PORT, DEVICE_HTTP_PORT, DATABASE_URL, NATS_URL, MQTT_SESSIONS_REDIS_URL
+ * (default redis://127.0.0.1:6379; empty keeps MQTT sessions in memory), IOT_API_KEY,
  * IOT_SECRET_KEY (docs: ../shared/design/API.md). A secret key and an API key are generated on the first
  * run and kept in .data/ when not given.
  */
@@ -49,6 +50,7 @@ async function main(): Promise<void> {
     secretKey: process.env.IOT_SECRET_KEY ?? persisted('secret.key', () => randomBytes(32).toString('hex')),
     apiKey: process.env.IOT_API_KEY ?? persisted('api.key', () => `ak_${randomBytes(24).toString('hex')}`),
     busNamespace: process.env.BUS_NAMESPACE ?? '',
+    mqttSessionsRedisUrl: process.env.MQTT_SESSIONS_REDIS_URL ?? 'redis://127.0.0.1:6379',
     abort: startup.signal,
     logLevel: process.env.LOG_LEVEL ?? 'info',
     output: (app, line) => {

@@ -29,6 +29,8 @@ export interface PlatformOptions {
   secretKey: string;
   apiKey: string;
   busNamespace?: string;
+  /** The embedded broker's persistent sessions in this Redis (`redis://…`); in memory when absent. */
+  mqttSessionsRedisUrl?: string;
   logLevel?: string;
   /** Where app output goes; prefixed with the app's name. */
   output?: (app: AppName, line: string) => void;
@@ -78,6 +80,7 @@ export function appEnv(options: PlatformOptions): NodeJS.ProcessEnv {
     OTA_HTTP_PORT: String(ports.ota),
     RULES_HTTP_PORT: String(ports.rules),
     BRIDGE_DRIVER: 'embedded',
+    MQTT_SESSIONS_REDIS_URL: options.mqttSessionsRedisUrl ?? '',
     ...options.extraEnv,
   };
 }

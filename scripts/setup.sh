@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Prepares this machine to run the platform: Node dependencies, PostgreSQL and NATS (JetStream) running,
+# Prepares this machine to run the platform: Node dependencies, PostgreSQL, NATS (JetStream) and Redis running,
 # the build in dist/, the database created and migrated. Idempotent; every other script starts here.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATABASE_URL="${DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/iot}"
 NATS_URL="${NATS_URL:-nats://127.0.0.1:4222}"
-export DATABASE_URL NATS_URL
+# The embedded broker's persistent sessions (apps/bridge); empty keeps them in memory and needs no Redis.
+MQTT_SESSIONS_REDIS_URL="${MQTT_SESSIONS_REDIS_URL-redis://127.0.0.1:6379}"
+export DATABASE_URL NATS_URL MQTT_SESSIONS_REDIS_URL
 
 log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
@@ -52,6 +54,23 @@ ensure_nats() {
   log "NATS did not start"; exit 1
 }
 
+ensure_redis() {
+  [ -n "$MQTT_SESSIONS_REDIS_URL" ] || return 0
+  local host port
+  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$MQTT_SESSIONS_REDIS_URL")
+  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||6379)' "$MQTT_SESSIONS_REDIS_URL")
+  port_open "$host" "$port" && return
+  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "Redis at $host:$port is not reachable"; exit 1; }
+  command -v redis-server >/dev/null || { log "installing Redis from Debian"; apt_install redis-server; }
+  log "starting Redis"
+  mkdir -p /var/lib/redis /var/log/redis
+  # Append-only file: sessions survive a restart of Redis too.
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir /var/lib/redis --appendonly yes \
+    --logfile /var/log/redis/iot.log
+  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
+  log "Redis did not start"; exit 1
+}
+
 ensure_node_modules() {
   # Reinstall when the lockfile changed since the last install.
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -65,6 +84,7 @@ ensure_node_modules() {
 ensure_node_modules
 ensure_postgres
 ensure_nats
+ensure_redis
 bash scripts/build.sh
 node dist/scripts/db.js ensure-database
 node dist/scripts/db.js migrate

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # `npm test`: installs what is missing, checks types and lint, then runs every test against real
-# PostgreSQL, NATS JetStream and MQTT (a test database of its own; ports chosen free at run time).
+# PostgreSQL, NATS JetStream, Redis and MQTT (a test database of its own; ports chosen free at run time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TEST_DATABASE_URL="${TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/iot_test}"
-DATABASE_URL="$TEST_DATABASE_URL" bash scripts/setup.sh
+export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379}"
+DATABASE_URL="$TEST_DATABASE_URL" MQTT_SESSIONS_REDIS_URL="$TEST_REDIS_URL" bash scripts/setup.sh
 echo "test: typecheck"
 npx --no-install tsc -p tsconfig.json --noEmit
 echo "test: lint and format"

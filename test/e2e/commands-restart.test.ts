@@ -1,5 +1,5 @@
 import { connect } from '@nats-io/transport-node';
-import type { MqttClient } from 'mqtt';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TslEvents, type DownlinkReplyEvent } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
@@ -78,5 +78,44 @@ describe('queued commands across a restart of every platform process', () => {
       reply: { code: 200 },
     });
     expect(await api.ok('GET', `/v1/commands/${command.commandId}`)).toMatchObject({ status: 'SUCCEEDED' });
+  });
+});
+
+describe('persistent MQTT sessions across a restart of apps/bridge (kept in Redis)', () => {
+  it('keep their subscriptions and take a command queued meanwhile; the device gets it without subscribing', async () => {
+    const { productKey } = await api.ok<{ productKey: string }>('POST', '/v1/products', { name: 'sessions' });
+    const d = await api.ok<DeviceIdentity>('POST', `/v1/products/${productKey}/devices`, {});
+    const topic = `/${productKey}/${d.deviceName}/user/get`;
+    // The official SDK reconnects with the same clientId and never subscribes again (sdk-compat §2.9).
+    const sameSession = () =>
+      signedConnectOptions(d, { clientId: `${d.deviceName}-s`, timestamp: '1700000000000', clean: false });
+    const first = await connectDevice(platform.info.mqttUrl, sameSession());
+    await first.subscribeAsync(topic, { qos: 1 });
+    await first.endAsync();
+
+    await platform.running.stopApp('bridge');
+    await platform.running.startApp('bridge');
+
+    const sent = await api.ok<{ commandId: string; status: string }>(
+      'POST',
+      `/v1/products/${productKey}/devices/${d.deviceName}/messages`,
+      {
+        topic,
+        payload: 'kept for you',
+      },
+    );
+    // The stored session subscribes to the topic: the broker queues it for the device.
+    expect(sent.status).toBe('DELIVERED');
+
+    // Listening before the CONNACK: the queued message follows it at once.
+    const inbox: string[] = [];
+    let sessionPresent: boolean | undefined;
+    const again = mqtt.connect(platform.info.mqttUrl, sameSession());
+    clients.push(again);
+    again.on('message', (_topic, payload) => inbox.push(payload.toString()));
+    again.once('connect', (ack) => (sessionPresent = ack.sessionPresent));
+    await waitFor(() => inbox.length === 1, { what: 'the queued message' });
+    expect(inbox).toEqual(['kept for you']);
+    expect(sessionPresent).toBe(true);
   });
 });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
 import { freePorts } from '@iot/testing';
 import { launchPlatform, type AppName, type RunningPlatform } from '../../scripts/platform';
 
@@ -39,6 +40,8 @@ export async function startTestPlatform(
     });
   }
   const busNamespace = `t${randomBytes(4).toString('hex')}`;
+  // MQTT sessions in Redis, as `npm start` keeps them (apps/bridge, MQTT_SESSIONS_REDIS_URL).
+  const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   const [http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules] = await freePorts(9);
   const ports = { http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules };
   const logs: string[] = [];
@@ -49,6 +52,7 @@ export async function startTestPlatform(
     secretKey: randomBytes(32).toString('hex'),
     apiKey: `ak_test_${randomBytes(16).toString('hex')}`,
     busNamespace,
+    mqttSessionsRedisUrl: redisUrl,
     logLevel: process.env.PLATFORM_LOG_LEVEL ?? 'warn',
     replicas: options.replicas,
     extraEnv: options.extraEnv,
@@ -82,6 +86,19 @@ export async function startTestPlatform(
         if (name.startsWith(`${busNamespace.toUpperCase()}_`)) await jsm.streams.delete(name);
       }
       await nc.close();
+      await deleteRedisKeys(redisUrl, `iot:${busNamespace}:mqtt:*`);
     },
   };
+}
+
+/** The run's MQTT sessions, gone from the shared Redis. */
+async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    for await (const keys of redis.scanStream({ match: pattern, count: 500 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.del(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -10,6 +10,14 @@ const schema = baseEnvSchema
     MQTT_WS_PORT: portSchema.default(8083),
     /** Device HTTP channel, EMQX webhooks, health and metrics. */
     DEVICE_HTTP_PORT: portSchema.default(8085),
+    /**
+     * Embedded broker: where persistent sessions are kept. A `redis://` URL: in Redis, so subscriptions and
+     * queued QoS 1 messages survive a restart of apps/bridge. Empty: in this process's memory.
+     */
+    MQTT_SESSIONS_REDIS_URL: z
+      .string()
+      .default('')
+      .refine((u) => u === '' || /^rediss?:\/\//.test(u), 'a redis:// URL, or empty for sessions in memory'),
     /** Bound on how long a CONNECT waits for apps/auth before it is refused with CONNACK 3. */
     AUTH_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
     EMQX_API_URL: z.string().url().optional(),

@@ -27,6 +27,7 @@ import { DeviceEdgeService } from '../edge/device-edge.service';
 import { GatewaySessionsService, type GatewayIdentity, type GatewayPort } from '../gateway/gateway-sessions.service';
 import { DeviceSessions, type DeviceSession } from './device-sessions';
 import { listen, type Listeners } from './listeners';
+import { openRedisSessionStore, type SessionStore } from './redis-sessions';
 
 /** Denied publishes are rerouted here and die: no device may subscribe to it, and `#` never matches `$`. */
 const DENIED_TOPIC = '$iot/denied';
@@ -60,6 +61,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   private readonly denied: Counter<'action'>;
   private broker?: Aedes;
   private listeners?: Listeners;
+  private sessionStore?: SessionStore;
 
   constructor(
     @Inject(BRIDGE_CONFIG) private readonly config: BridgeConfig,
@@ -87,8 +89,12 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   }
 
   async start(): Promise<void> {
+    const { MQTT_SESSIONS_REDIS_URL: sessionsUrl, BUS_NAMESPACE: namespace } = this.config;
+    if (sessionsUrl)
+      this.sessionStore = await openRedisSessionStore(sessionsUrl, `iot:${namespace || 'default'}:mqtt:`);
     const broker = await Aedes.createBroker({
       maxClientsIdLength: MAX_CLIENT_ID_LENGTH,
+      ...(this.sessionStore ? { persistence: this.sessionStore.persistence as never } : {}),
       preConnect: (client, packet, done) => {
         this.pending.set(client, { keepalive: packet.keepalive ?? 0, clean: packet.clean !== false });
         done(null, true);
@@ -121,16 +127,20 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
       this.config.MQTT_WS_PORT,
       (stream, req) => this.handle(broker, stream, req),
     );
-    this.logger.log(`embedded MQTT broker on tcp ${this.ports.mqtt}, ws ${this.ports.ws}`);
+    this.logger.log(
+      `embedded MQTT broker on tcp ${this.ports.mqtt}, ws ${this.ports.ws}; sessions in ${sessionsUrl ? 'Redis' : 'memory'}`,
+    );
   }
 
   async stop(): Promise<void> {
     await this.listeners?.close();
     await new Promise<void>((resolve) => (this.broker ? this.broker.close(() => resolve()) : resolve()));
+    await this.sessionStore?.close();
   }
 
   isReady(): boolean {
-    return this.broker !== undefined && !this.broker.closed && this.listeners !== undefined;
+    const sessionsReady = this.sessionStore?.isReady() ?? true;
+    return this.broker !== undefined && !this.broker.closed && this.listeners !== undefined && sessionsReady;
   }
 
   async publish(request: DownlinkRequest): Promise<DownlinkReply> {
