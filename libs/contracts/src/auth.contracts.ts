@@ -120,6 +120,36 @@ export interface SubDeviceSessionReply {
   message: string;
   device?: { productKey: string; deviceName: string; iotId: string };
   acl?: AclRuleView[];
+  /**
+   * Epoch ms the session was opened (on a successful login, the new one; on a logout, the closed one): the
+   * `connectedAt` of its connection events when the broker driver keeps no session state (EMQX).
+   */
+  connectedAt?: number;
+}
+
+/**
+ * May a gateway's connection publish or subscribe on a topic of one of its sub-devices? Asked by EMQX's
+ * HTTP authorization source (through apps/auth) and by the bridge for uplinks EMQX let through.
+ */
+export interface SubDeviceAuthorizeRequest {
+  /** The gateway's MQTT client id. */
+  clientId: string;
+  /** A topic name (publish) or filter (subscribe). */
+  topic: string;
+  action: 'publish' | 'subscribe';
+}
+export interface SubDeviceAuthorizeReply {
+  allowed: boolean;
+}
+
+/** An open sub-device session on a gateway's connection. */
+export interface SubSessionView {
+  productKey: string;
+  deviceName: string;
+  gateway: { productKey: string; deviceName: string };
+  gatewayClientId: string;
+  /** Epoch ms of the login: the session's `connectedAt`. */
+  connectedAt: number;
 }
 
 /** The device HTTP channel's form or JSON fields, forwarded verbatim. */
@@ -203,6 +233,11 @@ export const AuthRpc = {
   verifyApiKey: rpc<VerifyApiKeyRequest, VerifyApiKeyReply>('auth.v1.apikey.verify'),
   subDeviceLogin: rpc<SubDeviceLoginRequest, SubDeviceSessionReply>('auth.v1.subdevice.login'),
   subDeviceLogout: rpc<SubDeviceLogoutRequest, SubDeviceSessionReply>('auth.v1.subdevice.logout'),
+  subDeviceAuthorize: rpc<SubDeviceAuthorizeRequest, SubDeviceAuthorizeReply>('auth.v1.subdevice.authorize'),
+  /** The sessions on one gateway connection. */
+  subSessionsOn: rpc<{ gatewayClientId: string }, SubSessionView[]>('auth.v1.subdevice.sessions-on'),
+  /** The session of one sub-device, if it has one. */
+  subSessionOf: rpc<DeviceRef, { session?: SubSessionView }>('auth.v1.subdevice.session-of'),
   setConfig: rpc<SetConfigRequest, ConfigView>('auth.v1.config.set'),
   getConfig: rpc<{ productKey: string; kind: ConfigKind }, ConfigView>('auth.v1.config.get'),
   pushConfig: rpc<{ productKey: string; kind: ConfigKind }, { devices: number; delivered: number }>(

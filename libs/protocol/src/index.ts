@@ -24,5 +24,13 @@ export { SIGN_EXCLUDE, hmacHex, normalizeSignMethod, signContent, signatureMatch
 export { filterWithinFilter, isValidTopicFilter, isValidTopicName, topicMatchesFilter } from './topic-filter';
 
 export type { AclAction, AclRule, DeviceTopic, TopicFamily } from './topics';
-export { deviceAclRules, isPublishAllowed, isSubscribeAllowed, parseDeviceTopic, replyTopic, topics } from './topics';
+export {
+  deviceAclRules,
+  isPublishAllowed,
+  isSubscribeAllowed,
+  parseDeviceTopic,
+  parseDeviceTopicFilter,
+  replyTopic,
+  topics,
+} from './topics';
 export { encryptOpcUaPassword, decryptOpcUaPassword } from './gateway-config';

@@ -4,6 +4,7 @@ import {
   isPublishAllowed,
   isSubscribeAllowed,
   parseDeviceTopic,
+  parseDeviceTopicFilter,
   replyTopic,
   topics,
   type AclRule,
@@ -286,5 +287,20 @@ describe('topics formatters', () => {
     ['downlinkReply', topics.downlinkReply('pk', 'dn'), 'thing'],
   ])('%s output parses back as %s', (_name, topic, family) => {
     expect(parseDeviceTopic(topic)).toMatchObject({ family, productKey: 'pk', deviceName: 'dn' });
+  });
+});
+
+describe('parseDeviceTopicFilter', () => {
+  it.each<[string, { productKey: string; deviceName: string } | undefined]>([
+    ['/sys/pk1/dn1/thing/#', { productKey: 'pk1', deviceName: 'dn1' }],
+    ['/sys/pk1/dn1/thing/service/+', { productKey: 'pk1', deviceName: 'dn1' }],
+    ['/sys/pk1/dn1/thing/event/property/post', { productKey: 'pk1', deviceName: 'dn1' }],
+    ['/pk1/dn1/user/#', { productKey: 'pk1', deviceName: 'dn1' }],
+    ['/sys/pk1/+/thing/#', { productKey: 'pk1', deviceName: 'x' }],
+    ['#', undefined],
+    ['devices/dn1/up', undefined],
+  ])('%s', (filter, device) => {
+    const parsed = parseDeviceTopicFilter(filter);
+    expect(parsed && { productKey: parsed.productKey, deviceName: parsed.deviceName }).toEqual(device);
   });
 });

@@ -129,6 +129,19 @@ export function deviceAclRules(productKey: string, deviceName: string): AclRule[
   ];
 }
 
+/**
+ * The device a topic filter is about, reading wildcard levels as plain ones: `/sys/pk/dn/thing/#` is about
+ * pk/dn. A filter wider than one device (`/sys/pk/+/…`) names a device `+`-less but still has to pass
+ * that device's ACL, which it cannot ({@link isSubscribeAllowed}).
+ */
+export function parseDeviceTopicFilter(filter: string): DeviceTopic | undefined {
+  const plain = filter
+    .split('/')
+    .map((level) => (level === '+' || level === '#' ? 'x' : level))
+    .join('/');
+  return parseDeviceTopic(plain);
+}
+
 /** Whether a PUBLISH to `topic` is allowed. Topic names with wildcards are always refused. */
 export function isPublishAllowed(rules: readonly AclRule[], topic: string): boolean {
   if (!isValidTopicName(topic)) return false;

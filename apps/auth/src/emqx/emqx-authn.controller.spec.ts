@@ -8,6 +8,7 @@ import type { MqttAuthenticateReply, MqttAuthenticateRequest } from '@iot/contra
 import { CONNACK, deviceAclRules } from '@iot/protocol';
 import { emqxFixture } from '../../../../test/integration/emqx/emqx-test-kit';
 import { AuthenticationService } from '../authentication/authentication.service';
+import { SubSessionAuthorizer } from '../gateways/sub-session-authorizer';
 import { EmqxAuthnModule } from './emqx-authn.module';
 
 const SECRET = 'authn-s3cret';
@@ -37,7 +38,13 @@ const authentication = new FakeAuthentication();
 })
 class FakeAuthenticationModule {}
 
-@Module({ imports: [FakeAuthenticationModule, EmqxAuthnModule.forRoot({ webhookSecret: SECRET })] })
+// /emqx/authz's SubSessionAuthorizer is not asked here (emqx-authz.controller.spec.ts).
+@Module({ providers: [{ provide: SubSessionAuthorizer, useValue: {} }], exports: [SubSessionAuthorizer] })
+class NoSessionsModule {}
+
+@Module({
+  imports: [FakeAuthenticationModule, EmqxAuthnModule.forRoot({ webhookSecret: SECRET, sessions: NoSessionsModule })],
+})
 class TestAuthModule {}
 
 describe('/emqx/authn (real Nest app)', () => {
@@ -75,7 +82,7 @@ describe('/emqx/authn (real Nest app)', () => {
     const body = (await res.json()) as { result: string; is_superuser: boolean; client_attrs: unknown; acl: unknown[] };
     expect(body.result).toBe('allow');
     expect(body.is_superuser).toBe(false);
-    expect(body.client_attrs).toEqual({ productKey: PK, deviceName: DN, iotId: DEVICE.iotId });
+    expect(body.client_attrs).toEqual({ productKey: PK, deviceName: DN, iotId: DEVICE.iotId, nodeType: 'device' });
     expect(body.acl).toContainEqual({ permission: 'allow', action: 'all', topic: `/sys/${PK}/${DN}/thing/#` });
     expect(body.acl[0]).toEqual({ permission: 'deny', action: 'publish', topic: `/sys/${PK}/${DN}/thing/downlink/#` });
     expect(body.acl.at(-1)).toEqual({ permission: 'deny', action: 'all', topic: '#' });
@@ -163,7 +170,9 @@ describe('/emqx/authn (real Nest app)', () => {
 
 describe('/emqx/authn with an empty configured secret', () => {
   it('refuses every call', async () => {
-    @Module({ imports: [FakeAuthenticationModule, EmqxAuthnModule.forRoot({ webhookSecret: '' })] })
+    @Module({
+      imports: [FakeAuthenticationModule, EmqxAuthnModule.forRoot({ webhookSecret: '', sessions: NoSessionsModule })],
+    })
     class OpenAuthModule {}
     const app = await NestFactory.create(OpenAuthModule, { logger: false });
     await app.listen(0, '127.0.0.1');

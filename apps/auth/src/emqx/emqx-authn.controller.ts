@@ -11,12 +11,9 @@ import {
   Query,
   UnauthorizedException,
 } from '@nestjs/common';
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { AuthenticationService } from '../authentication/authentication.service';
 import { EMQX_AUTHN_DENY, parseEmqxAuthnRequest, toEmqxAuthnReply, type EmqxAuthnReply } from './emqx-authn';
-
-/** The shared secret EMQX sends in `x-emqx-secret` (its authenticator's `headers`). */
-export const EMQX_AUTHN_SECRET = Symbol('EMQX_AUTHN_SECRET');
+import { EMQX_AUTHN_SECRET, EmqxSecret } from './emqx-secret';
 
 /**
  * EMQX's HTTP authenticator (emqx-contract.md §1): `POST /emqx/authn` with a JSON (or form) body, or
@@ -29,14 +26,13 @@ export const EMQX_AUTHN_SECRET = Symbol('EMQX_AUTHN_SECRET');
 @Controller('emqx')
 export class EmqxAuthnController {
   private readonly logger = new Logger(EmqxAuthnController.name);
-  private readonly secretDigest?: Buffer;
+  private readonly secret: EmqxSecret;
 
   constructor(
     @Inject(AuthenticationService) private readonly authentication: AuthenticationService,
     @Inject(EMQX_AUTHN_SECRET) secret: string,
   ) {
-    if (secret === '') this.logger.warn('EMQX webhook secret is empty: every /emqx/authn call will get 401');
-    else this.secretDigest = digest(secret);
+    this.secret = new EmqxSecret(secret, '/emqx/authn');
   }
 
   @Post('authn')
@@ -51,7 +47,7 @@ export class EmqxAuthnController {
   }
 
   private async authenticate(secret: string | undefined, input: unknown): Promise<EmqxAuthnReply> {
-    if (!this.secretMatches(secret)) throw new UnauthorizedException('missing or wrong x-emqx-secret');
+    if (!this.secret.matches(secret)) throw new UnauthorizedException('missing or wrong x-emqx-secret');
     const parsed = parseEmqxAuthnRequest(input);
     if (!parsed.ok) {
       this.logger.warn(`malformed EMQX authn request, denied: ${parsed.error}`);
@@ -68,14 +64,4 @@ export class EmqxAuthnController {
       return EMQX_AUTHN_DENY;
     }
   }
-
-  private secretMatches(provided: string | undefined): boolean {
-    if (this.secretDigest === undefined || provided === undefined) return false;
-    return timingSafeEqual(this.secretDigest, digest(provided));
-  }
-}
-
-// Comparing fixed-length digests keeps the comparison constant-time whatever the lengths.
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value, 'utf8').digest();
 }

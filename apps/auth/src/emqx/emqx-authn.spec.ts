@@ -73,7 +73,7 @@ describe('toEmqxAuthnReply', () => {
     expect(emqx).toEqual({
       result: 'allow',
       is_superuser: false,
-      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId },
+      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId, nodeType: 'device' },
       acl: [
         ...acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
         { permission: 'deny', action: 'all', topic: '#' },
@@ -100,7 +100,7 @@ describe('toEmqxAuthnReply', () => {
     expect(JSON.parse(JSON.stringify(emqx))).toEqual({
       result: 'allow',
       is_superuser: false,
-      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId },
+      client_attrs: { productKey: PK, deviceName: DN, iotId: device.iotId, nodeType: 'device' },
       acl: [
         ...acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
         { permission: 'deny', action: 'all', topic: '#' },
@@ -111,6 +111,17 @@ describe('toEmqxAuthnReply', () => {
     expect(Number.isInteger(emqx.expire_at)).toBe(true);
     expect(emqx.expire_at).toBeGreaterThan(now / 1000);
     expect(emqx.expire_at).toBeLessThan(now / 2); // not milliseconds (EMQX rejects > now_ms / 2)
+  });
+
+  it('gateway: the same rules without the closing deny-all, so other topics fall through to /emqx/authz', () => {
+    const acl = deviceAclRules(PK, 'gw-0001');
+    const gateway = { ...device, deviceName: 'gw-0001', nodeType: 'gateway' as const };
+    expect(toEmqxAuthnReply({ allowed: true, returnCode: 0, device: gateway, acl })).toEqual({
+      result: 'allow',
+      is_superuser: false,
+      client_attrs: { productKey: PK, deviceName: 'gw-0001', iotId: device.iotId, nodeType: 'gateway' },
+      acl: acl.map((r) => ({ permission: r.permission ?? 'allow', action: r.action, topic: r.topic })),
+    });
   });
 
   it('a signed login has no expire_at', () => {

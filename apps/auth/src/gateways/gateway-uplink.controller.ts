@@ -4,6 +4,7 @@ import { Bus } from '@iot/messaging';
 import { alinkReply, parseAlinkRequest, parseDeviceTopic } from '@iot/protocol';
 import { ConfigsService } from '../configs/configs.service';
 import { DeviceRepository } from '../devices/device.repository';
+import { SubSessionAuthorizer } from './sub-session-authorizer';
 import { SubSessionsService } from './sub-sessions.service';
 import { TagsService } from './tags.service';
 import { TopologyService, type AlinkOutcome } from './topology.service';
@@ -31,6 +32,7 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
     @Inject(TopologyService) private readonly topology: TopologyService,
     @Inject(TagsService) private readonly tags: TagsService,
     @Inject(SubSessionsService) private readonly sessions: SubSessionsService,
+    @Inject(SubSessionAuthorizer) private readonly authorizer: SubSessionAuthorizer,
     @Inject(DeviceRepository) private readonly devices: DeviceRepository,
     @Inject(ConfigsService) private readonly configs: ConfigsService,
   ) {}
@@ -38,6 +40,9 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
   onModuleInit(): void {
     this.bus.serve(AuthRpc.subDeviceLogin, (r) => this.sessions.login(r));
     this.bus.serve(AuthRpc.subDeviceLogout, (r) => this.sessions.logout(r));
+    this.bus.serve(AuthRpc.subDeviceAuthorize, (r) => this.authorizer.authorize(r));
+    this.bus.serve(AuthRpc.subSessionsOn, (r) => this.sessions.sessionsOn(r.gatewayClientId));
+    this.bus.serve(AuthRpc.subSessionOf, (r) => this.sessions.sessionOf(r));
     this.bus.serve(AuthRpc.listTopology, (r) => this.topology.adminList(r));
     this.bus.serve(AuthRpc.addTopology, (r) => this.topology.adminAdd(r.gateway, r.sub));
     this.bus.serve(AuthRpc.removeTopology, (r) => this.topology.adminRemove(r.gateway, r.sub));

@@ -1,6 +1,23 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AUTH_DB, type AuthDb } from '../database/database.module';
-import type { Device } from '../generated/prisma/client';
+import { Prisma, type Device } from '../generated/prisma/client';
+
+/** A sub-device session with both devices named. */
+export interface SubSessionRow {
+  productKey: string;
+  deviceName: string;
+  gatewayProductKey: string;
+  gatewayDeviceName: string;
+  gatewayClientId: string;
+  loggedInAt: Date;
+}
+
+const SESSION_SELECT = Prisma.sql`
+  SELECT sub."productKey", sub."deviceName", gw."productKey" AS "gatewayProductKey",
+         gw."deviceName" AS "gatewayDeviceName", s."gatewayClientId", s."loggedInAt"
+  FROM "auth"."SubSession" s
+  JOIN "auth"."Device" sub ON sub."iotId" = s."subIotId"
+  JOIN "auth"."Device" gw ON gw."iotId" = s."gatewayIotId"`;
 
 /** Topology, sub-device sessions, login counts and tags. */
 @Injectable()
@@ -46,22 +63,46 @@ export class GatewayRepository {
     return this.db.subSession.findUnique({ where: { subIotId } });
   }
 
+  /** Opens (or moves) the sub-device's session; returns its login time. */
   async openSession(
     subIotId: string,
     gatewayIotId: string,
     gatewayClientId: string,
     cleanSession: boolean,
-  ): Promise<void> {
+  ): Promise<Date> {
+    const loggedInAt = new Date();
     await this.db.$transaction([
       this.db.subSession.upsert({
         where: { subIotId },
-        create: { subIotId, gatewayIotId, gatewayClientId, cleanSession },
-        update: { gatewayIotId, gatewayClientId, cleanSession, loggedInAt: new Date() },
+        create: { subIotId, gatewayIotId, gatewayClientId, cleanSession, loggedInAt },
+        update: { gatewayIotId, gatewayClientId, cleanSession, loggedInAt },
       }),
       this.db.subLogin.create({ data: { subIotId } }),
       // Login counts older than the rate window are of no use.
       this.db.subLogin.deleteMany({ where: { subIotId, at: { lt: new Date(Date.now() - 120_000) } } }),
     ]);
+    return loggedInAt;
+  }
+
+  /** Closes the session if it lives on `gatewayClientId`; returns its login time, undefined when there was none. */
+  async closeSessionOn(subIotId: string, gatewayClientId: string): Promise<Date | undefined> {
+    const [closed] = await this.db.$queryRaw<{ loggedInAt: Date }[]>`
+      DELETE FROM "auth"."SubSession" WHERE "subIotId" = ${subIotId} AND "gatewayClientId" = ${gatewayClientId}
+      RETURNING "loggedInAt"`;
+    return closed?.loggedInAt;
+  }
+
+  /** The session of the sub-device `productKey/deviceName`, with its gateway, if it has one. */
+  async sessionOf(productKey: string, deviceName: string): Promise<SubSessionRow | undefined> {
+    const [row] = await this.db.$queryRaw<SubSessionRow[]>`
+      ${SESSION_SELECT} WHERE sub."productKey" = ${productKey} AND sub."deviceName" = ${deviceName}`;
+    return row;
+  }
+
+  /** The sessions living on one gateway connection. */
+  sessionsOn(gatewayClientId: string): Promise<SubSessionRow[]> {
+    return this.db.$queryRaw<SubSessionRow[]>`
+      ${SESSION_SELECT} WHERE s."gatewayClientId" = ${gatewayClientId} ORDER BY s."loggedInAt"`;
   }
 
   async closeSession(subIotId: string, gatewayClientId?: string): Promise<boolean> {

@@ -1,10 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SubDeviceLoginRequest, SubDeviceLogoutRequest, SubDeviceSessionReply } from '@iot/contracts';
+import type {
+  SubDeviceLoginRequest,
+  SubDeviceLogoutRequest,
+  SubDeviceSessionReply,
+  SubSessionView,
+} from '@iot/contracts';
 import { deviceAclRules } from '@iot/protocol';
 import { AUTH_CONFIG, type AuthConfig } from '../config/auth.env';
 import { DeviceRepository } from '../devices/device.repository';
 import { DevicesService } from '../devices/devices.service';
-import { GatewayRepository } from './gateway.repository';
+import { GatewayRepository, type SubSessionRow } from './gateway.repository';
 import { GATEWAY_CODE, stringParams, subDeviceSignatureValid } from './sub-device-params';
 
 /** protocol.md §5.3: logins per sub-device per minute (the online limit is GATEWAY_ONLINE_LIMIT). */
@@ -47,12 +52,18 @@ export class SubSessionsService {
     if (!alreadyHere && (await this.gateways.countSessions(gateway.iotId)) >= this.config.GATEWAY_ONLINE_LIMIT) {
       return reply(GATEWAY_CODE.tooManySubDevices, 'too many subdevices under gateway');
     }
-    await this.gateways.openSession(sub.iotId, gateway.iotId, request.gatewayClientId, params.cleanSession !== 'false');
+    const loggedInAt = await this.gateways.openSession(
+      sub.iotId,
+      gateway.iotId,
+      request.gatewayClientId,
+      params.cleanSession !== 'false',
+    );
     return {
       code: GATEWAY_CODE.ok,
       message: 'success',
       device: { productKey: sub.productKey, deviceName: sub.deviceName, iotId: sub.iotId },
       acl: deviceAclRules(sub.productKey, sub.deviceName),
+      connectedAt: loggedInAt.getTime(),
     };
   }
 
@@ -60,13 +71,32 @@ export class SubSessionsService {
     const params = stringParams(request.params);
     if (!params?.productKey || !params.deviceName) return reply(GATEWAY_CODE.paramError, 'request parameter error');
     const sub = await this.deviceRepository.find(params.productKey, params.deviceName);
-    if (!sub || !(await this.gateways.closeSession(sub.iotId, request.gatewayClientId))) {
-      return reply(GATEWAY_CODE.sessionError, 'device no session');
-    }
+    const loggedInAt = sub && (await this.gateways.closeSessionOn(sub.iotId, request.gatewayClientId));
+    if (!sub || !loggedInAt) return reply(GATEWAY_CODE.sessionError, 'device no session');
     return {
       code: GATEWAY_CODE.ok,
       message: 'success',
       device: { productKey: sub.productKey, deviceName: sub.deviceName, iotId: sub.iotId },
+      connectedAt: loggedInAt.getTime(),
     };
   }
+
+  async sessionOf(ref: { productKey: string; deviceName: string }): Promise<{ session?: SubSessionView }> {
+    const row = await this.gateways.sessionOf(ref.productKey, ref.deviceName);
+    return row ? { session: toView(row) } : {};
+  }
+
+  async sessionsOn(gatewayClientId: string): Promise<SubSessionView[]> {
+    return (await this.gateways.sessionsOn(gatewayClientId)).map(toView);
+  }
+}
+
+function toView(row: SubSessionRow): SubSessionView {
+  return {
+    productKey: row.productKey,
+    deviceName: row.deviceName,
+    gateway: { productKey: row.gatewayProductKey, deviceName: row.gatewayDeviceName },
+    gatewayClientId: row.gatewayClientId,
+    connectedAt: row.loggedInAt.getTime(),
+  };
 }

@@ -16,8 +16,8 @@ import {
   isPublishAllowed,
   isSubscribeAllowed,
   parseDeviceTopic,
+  parseDeviceTopicFilter,
   topicMatchesFilter,
-  topics,
   type AclRule,
 } from '@iot/protocol';
 import { HealthRegistry } from '@iot/runtime';
@@ -211,6 +211,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
   private gatewayPort(client: Client): GatewayPort {
     return {
       publish: (topic, message) => this.publishJson(topic, message),
+      // Its own strictly increasing connect times order sessions against the driver's direct connections.
       grant: (_gatewayClientId, sub, acl) => {
         const connectedAt = this.sessions.nextConnectedAt();
         this.sessions.addSubDevice(client, { ...sub, acl, connectedAt });
@@ -282,19 +283,9 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
 
   /** A gateway publishing for a sub-device without a session hears 520 on `/ext/error` (protocol.md §5.3). */
   private reportSessionError(gateway: DeviceSession, packet: PublishPacket): void {
-    if (!parseDeviceTopic(packet.topic)) return;
-    let id: unknown = null;
-    try {
-      const body = JSON.parse(Buffer.from(packet.payload).toString('utf8')) as { id?: unknown };
-      id = body.id ?? null;
-    } catch {
-      // Not JSON: no id to echo.
-    }
-    void this.publishJson(topics.extError(gateway.productKey, gateway.deviceName), {
-      id,
-      code: 520,
-      message: 'device session error',
-    }).catch((error: unknown) => this.logger.warn(`/ext/error not sent: ${String(error)}`));
+    this.gatewaySessions
+      .sessionError(gateway, packet.topic, Buffer.from(packet.payload), { publish: (t, m) => this.publishJson(t, m) })
+      .catch((error: unknown) => this.logger.warn(`/ext/error not sent: ${String(error)}`));
   }
 
   private authorizeSubscribe(client: Client, subscription: Subscription): Subscription | null {
@@ -358,7 +349,7 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     // A gateway subscribes for its sub-devices too: one event per device the filters belong to.
     const byDevice = new Map<string, { productKey: string; deviceName: string; topics: string[] }>();
     for (const { topic } of granted) {
-      const device = parseDeviceTopic(withoutWildcards(topic)) ?? session;
+      const device = parseDeviceTopicFilter(topic) ?? session;
       const key = `${device.productKey}&${device.deviceName}`;
       const entry = byDevice.get(key) ?? { productKey: device.productKey, deviceName: device.deviceName, topics: [] };
       entry.topics.push(topic);
@@ -434,13 +425,6 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     return this.broker;
   }
 }
-
-/** A filter's wildcard levels as plain ones, to read the device a filter belongs to. */
-const withoutWildcards = (filter: string) =>
-  filter
-    .split('/')
-    .map((l) => (l === '+' || l === '#' ? 'x' : l))
-    .join('/');
 
 /** A connection's own ACL and, for a gateway, those of its logged-in sub-devices. */
 function aclsOf(session: DeviceSession): (readonly AclRule[])[] {

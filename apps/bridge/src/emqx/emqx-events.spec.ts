@@ -52,7 +52,7 @@ describe('mapEmqxEvent: message.publish', () => {
   ])('$name — $form', ({ name, publish }) => {
     expect(mapEmqxEvent(fixture(name))).toEqual({
       kind: 'publish',
-      device: { productKey: PK, deviceName: DN },
+      device: { productKey: PK, deviceName: DN, gateway: false },
       publish,
     });
   });
@@ -104,7 +104,11 @@ describe('mapEmqxEvent: connection events', () => {
       },
     },
   ])('$name', ({ name, event }) => {
-    expect(mapEmqxEvent(fixture(name))).toEqual({ kind: 'connected', event });
+    expect(mapEmqxEvent(fixture(name))).toEqual({
+      kind: 'connected',
+      event,
+      device: { productKey: PK, deviceName: DN, gateway: false },
+    });
   });
 
   it.each([
@@ -118,6 +122,7 @@ describe('mapEmqxEvent: connection events', () => {
   ])('client.disconnected with reason %s keeps the connected_at of the closed connection', (reason, at) => {
     expect(mapEmqxEvent(fixture(`client-disconnected-${reason}`))).toEqual({
       kind: 'disconnected',
+      device: { productKey: PK, deviceName: DN, gateway: false },
       event: {
         type: 'disconnected',
         productKey: PK,

@@ -10,11 +10,13 @@ import type { InboundPublish } from '../edge/device-edge.service';
 export interface DeviceIdentity {
   productKey: string;
   deviceName: string;
+  /** A gateway's connection (`client_attrs.nodeType`): it may carry sub-device sessions. */
+  gateway: boolean;
 }
 
 export type EmqxEvent =
   | { kind: 'publish'; publish: InboundPublish; device: DeviceIdentity }
-  | { kind: 'connected' | 'disconnected'; event: ConnectionEvent }
+  | { kind: 'connected' | 'disconnected'; event: ConnectionEvent; device: DeviceIdentity }
   /** Well-formed, but nothing the platform stores: answered 2xx so EMQX does not retry it. */
   | { kind: 'ignored'; reason: string }
   /** Malformed: answered 400, which EMQX counts as failed and drops without retrying. */
@@ -137,9 +139,11 @@ function mapConnected(body: object): EmqxEvent {
   if (!device) return { kind: 'ignored', reason: notADevice(b.clientid) };
   return {
     kind: 'connected',
+    device,
     event: {
       type: 'connected',
-      ...device,
+      productKey: device.productKey,
+      deviceName: device.deviceName,
       clientId: b.clientid,
       connectedAt: b.connected_at,
       at: b.timestamp ?? b.connected_at,
@@ -158,9 +162,11 @@ function mapDisconnected(body: object): EmqxEvent {
   if (!device) return { kind: 'ignored', reason: notADevice(b.clientid) };
   return {
     kind: 'disconnected',
+    device,
     event: {
       type: 'disconnected',
-      ...device,
+      productKey: device.productKey,
+      deviceName: device.deviceName,
       clientId: b.clientid,
       connectedAt: b.connected_at,
       at: b.disconnected_at ?? b.timestamp ?? b.connected_at,
@@ -180,11 +186,12 @@ export function deviceIdentity(
 ): DeviceIdentity | undefined {
   const productKey = attrs?.productKey;
   const deviceName = attrs?.deviceName;
+  const gateway = attrs?.nodeType === 'gateway';
   if (typeof productKey === 'string' && productKey !== '' && typeof deviceName === 'string' && deviceName !== '') {
-    return { productKey, deviceName };
+    return { productKey, deviceName, gateway };
   }
   const parsed = username === undefined ? undefined : parseMqttUsername(username);
-  return parsed && { productKey: parsed.productKey, deviceName: parsed.deviceName };
+  return parsed && { productKey: parsed.productKey, deviceName: parsed.deviceName, gateway };
 }
 
 /**

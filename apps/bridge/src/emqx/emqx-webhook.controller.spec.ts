@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
 import { HealthRegistry } from '@iot/runtime';
 import { waitFor } from '@iot/testing';
 import { emqxFixture } from '../../../../test/integration/emqx/emqx-test-kit';
@@ -42,9 +43,10 @@ const health = { metrics: new Registry(), register: () => undefined };
 @Module({
   providers: [
     { provide: DeviceEdgeService, useValue: edge },
+    { provide: Bus, useValue: {} },
     { provide: HealthRegistry, useValue: health },
   ],
-  exports: [DeviceEdgeService, HealthRegistry],
+  exports: [DeviceEdgeService, Bus, HealthRegistry],
 })
 class FakeBridgeGlobals {}
 

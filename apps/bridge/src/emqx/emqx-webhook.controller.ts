@@ -16,6 +16,7 @@ import { Counter } from 'prom-client';
 import { HealthRegistry } from '@iot/runtime';
 import { DeviceEdgeService } from '../edge/device-edge.service';
 import { mapEmqxEvent } from './emqx-events';
+import { EmqxGatewayEdge } from './emqx-gateway-edge';
 import { KeepaliveGuard } from './keepalive-guard';
 
 /** The shared secret EMQX sends in `x-emqx-secret` (its connector's `headers`). */
@@ -28,7 +29,8 @@ type Outcome = 'publish' | 'connected' | 'disconnected' | 'refused' | 'ignored' 
  * the event is stored in JetStream, 503 when it could not be (EMQX retries 503 until the action's
  * `request_ttl`), 400 for a malformed body (EMQX drops it), 401 for a wrong secret.
  * A redelivered publish carries the same EMQX `id`, which JetStream dedupes as the message id.
- * A connection whose keepalive is outside 30–1200 s is kicked instead of stored ({@link KeepaliveGuard}).
+ * A connection whose keepalive is outside 30–1200 s is kicked instead of stored ({@link KeepaliveGuard});
+ * gateways' sub-device sessions go through {@link EmqxGatewayEdge}.
  */
 @Controller('emqx')
 export class EmqxWebhookController {
@@ -39,6 +41,7 @@ export class EmqxWebhookController {
   constructor(
     @Inject(DeviceEdgeService) private readonly edge: DeviceEdgeService,
     @Inject(EMQX_WEBHOOK_SECRET) secret: string,
+    @Inject(EmqxGatewayEdge) private readonly gateways: EmqxGatewayEdge,
     @Inject(KeepaliveGuard) private readonly keepalive: KeepaliveGuard,
     @Inject(HealthRegistry) health: HealthRegistry,
   ) {
@@ -71,7 +74,7 @@ export class EmqxWebhookController {
         this.logger.debug(`EMQX event ignored: ${mapped.reason}`);
         return;
       case 'publish':
-        await this.store('publish', () => this.edge.uplink(mapped.publish));
+        await this.store('publish', () => this.gateways.uplink(mapped.publish, mapped.device));
         return;
       case 'connected':
         if (await this.attempt('connected', () => this.keepalive.refuse(mapped.event))) return this.count('refused');
@@ -79,7 +82,7 @@ export class EmqxWebhookController {
         return;
       case 'disconnected':
         if (this.keepalive.wasRefused(mapped.event)) return this.count('refused');
-        await this.store('disconnected', () => this.edge.disconnected(mapped.event));
+        await this.store('disconnected', () => this.gateways.disconnected(mapped.event, mapped.device));
         return;
     }
   }

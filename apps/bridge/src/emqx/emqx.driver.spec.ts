@@ -24,7 +24,9 @@ describe('EmqxDriver', () => {
     emqx.reset();
     checks.clear();
     const rest = new EmqxRestClient({ apiUrl: emqx.url, apiKey: 'k', apiSecret: 's', timeoutMs: 500 });
-    driver = new EmqxDriver(rest, { retryInitialMs: 5, retryMaxMs: 20 }, health);
+    driver = new EmqxDriver(rest, { retryInitialMs: 5, retryMaxMs: 20 }, health, {
+      kickSubSession: () => Promise.resolve(false),
+    });
   });
   afterEach(() => driver.stop());
 

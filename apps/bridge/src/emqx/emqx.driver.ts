@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DownlinkReply, DownlinkRequest, KickRequest } from '@iot/contracts';
 import { HealthRegistry } from '@iot/runtime';
 import type { BrokerDriver } from '../broker/broker-driver';
+import { EmqxGatewayEdge } from './emqx-gateway-edge';
 import { EmqxRestClient } from './emqx-rest.client';
 
 export interface EmqxDriverOptions {
@@ -34,6 +35,7 @@ export class EmqxDriver implements BrokerDriver {
     @Inject(EmqxRestClient) private readonly rest: EmqxRestClient,
     @Inject(EMQX_DRIVER_OPTIONS) options: EmqxDriverOptions,
     @Inject(HealthRegistry) health: HealthRegistry,
+    @Inject(EmqxGatewayEdge) private readonly gateways: Pick<EmqxGatewayEdge, 'kickSubSession'>,
   ) {
     this.retryInitialMs = options.retryInitialMs ?? 500;
     this.retryMaxMs = options.retryMaxMs ?? 15_000;
@@ -63,11 +65,14 @@ export class EmqxDriver implements BrokerDriver {
   }
 
   /**
-   * Kicks `clientId`, or every session of the device when it is absent. Those are found by the
+   * Kicks `clientId`, or every session of the device when it is absent (a sub-device session on a
+   * gateway included). Those are found by the
    * username `deviceName&productKey`; a device that logged in with an iotId/iotToken (protocol.md §1.4)
    * has its iotId as username and is therefore only reached when the request names its clientId.
    */
   async kick(request: KickRequest): Promise<void> {
+    // A sub-device session is no EMQX client: it is closed on its gateway's connection.
+    if (await this.gateways.kickSubSession(request)) return;
     const clientIds = request.clientId
       ? [request.clientId]
       : (await this.rest.listClients({ usernames: [`${request.deviceName}&${request.productKey}`] })).map(

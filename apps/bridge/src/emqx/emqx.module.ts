@@ -3,6 +3,8 @@ import { BROKER_DRIVER } from '../broker/broker-driver';
 import { EMQX_REST_OPTIONS, EmqxRestClient, type EmqxRestOptions } from './emqx-rest.client';
 import { EMQX_WEBHOOK_SECRET, EmqxWebhookController } from './emqx-webhook.controller';
 import { EMQX_DRIVER_OPTIONS, EmqxDriver, type EmqxDriverOptions } from './emqx.driver';
+import { GatewaySessionsService } from '../gateway/gateway-sessions.service';
+import { EmqxGatewayEdge } from './emqx-gateway-edge';
 import { KeepaliveGuard } from './keepalive-guard';
 
 export interface EmqxModuleOptions {
@@ -20,7 +22,7 @@ export interface EmqxModuleOptions {
 /**
  * The `emqx` broker driver (BROKER_DRIVER) and the `POST /emqx/events` webhook.
  *
- * Relies on providers the bridge makes global: `Bus` (through DeviceEdgeService), `HealthRegistry`
+ * Relies on providers the bridge makes global: `Bus`, `HealthRegistry`
  * and `DeviceEdgeService` (EdgeModule). The JSON body limit must fit a base64 MQTT payload of
  * EMQX's `mqtt.max_packet_size` (1 MB by default): configure the app's body parser accordingly
  * (`app.useBodyParser('json', { limit: EMQX_WEBHOOK_BODY_LIMIT })`); Express's default is 100 kB.
@@ -43,6 +45,8 @@ export class EmqxModule {
         { provide: EMQX_DRIVER_OPTIONS, useValue: options.statusProbe ?? {} },
         EmqxRestClient,
         KeepaliveGuard,
+        GatewaySessionsService,
+        EmqxGatewayEdge,
         EmqxDriver,
         { provide: BROKER_DRIVER, useExisting: EmqxDriver },
       ],

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionEvent } from '@iot/contracts';
+import { Bus } from '@iot/messaging';
 import { HealthRegistry } from '@iot/runtime';
 import { FakeEmqx, emqxFixture, restFixture } from '../../../../test/integration/emqx/emqx-test-kit';
 import { DeviceEdgeService } from '../edge/device-edge.service';
@@ -44,9 +45,11 @@ describe('keepalive outside 30–1200 s behind EMQX: kicked on client.connected 
     @Module({
       providers: [
         { provide: DeviceEdgeService, useValue: edge },
+        { provide: Bus, useValue: {} },
+        { provide: Bus, useValue: {} },
         { provide: HealthRegistry, useValue: { metrics: new Registry(), register: () => undefined } },
       ],
-      exports: [DeviceEdgeService, HealthRegistry],
+      exports: [DeviceEdgeService, Bus, HealthRegistry],
     })
     class FakeBridgeGlobals {}
     @Module({

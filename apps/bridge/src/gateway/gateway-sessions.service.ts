@@ -1,16 +1,29 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AuthRpc, subSessionClientId, type SubDeviceSessionReply } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import type { AclRule } from '@iot/protocol';
+import { parseDeviceTopic, topics, type AclRule } from '@iot/protocol';
 import { DeviceEdgeService } from '../edge/device-edge.service';
 
-/** What the broker driver lends the session logic: publishing to the gateway and its ACL. */
+/**
+ * What the broker driver lends the session logic: publishing to the gateway and its ACL. `loggedInAt` is
+ * apps/auth's record of the session (login time, epoch ms): a driver that keeps no session state of its
+ * own (EMQX, where apps/auth's record is what the authorization source reads) uses it as connect time.
+ */
 export interface GatewayPort {
   publish(topic: string, message: unknown): Promise<void>;
   /** Opens the sub-device's topics on the gateway's connection; returns the session's connect time. */
-  grant(gatewayClientId: string, sub: { productKey: string; deviceName: string }, acl: readonly AclRule[]): number;
+  grant(
+    gatewayClientId: string,
+    sub: { productKey: string; deviceName: string },
+    acl: readonly AclRule[],
+    loggedInAt: number | undefined,
+  ): number;
   /** Closes them; returns the session's connect time, or undefined when there was no session. */
-  revoke(gatewayClientId: string, sub: { productKey: string; deviceName: string }): number | undefined;
+  revoke(
+    gatewayClientId: string,
+    sub: { productKey: string; deviceName: string },
+    loggedInAt: number | undefined,
+  ): number | undefined;
 }
 
 export interface GatewayIdentity {
@@ -78,15 +91,39 @@ export class GatewaySessionsService {
     if (reply.code === 200 && reply.device) {
       const sub = { productKey: reply.device.productKey, deviceName: reply.device.deviceName };
       if (verb === 'login') {
-        const connectedAt = port.grant(gateway.clientId, sub, reply.acl ?? []);
+        const connectedAt = port.grant(gateway.clientId, sub, reply.acl ?? [], reply.connectedAt);
         await this.sessionEvent('connected', gateway, sub, connectedAt);
       } else {
-        const connectedAt = port.revoke(gateway.clientId, sub);
+        const connectedAt = port.revoke(gateway.clientId, sub, reply.connectedAt);
         if (connectedAt !== undefined) await this.sessionEvent('disconnected', gateway, sub, connectedAt, 'normal');
       }
     }
     await port.publish(`${base}${verb}_reply`, { id, code: reply.code, message: reply.message, data: '' });
     return true;
+  }
+
+  /**
+   * A gateway published on a device topic it has no session for: the message is dropped, and the gateway
+   * hears 520 on `/ext/error` with the message's id (protocol.md §5.3).
+   */
+  async sessionError(
+    gateway: Pick<GatewayIdentity, 'productKey' | 'deviceName'>,
+    topic: string,
+    payload: Buffer,
+    port: Pick<GatewayPort, 'publish'>,
+  ): Promise<void> {
+    if (!parseDeviceTopic(topic)) return;
+    let id: unknown = null;
+    try {
+      id = (JSON.parse(payload.toString('utf8')) as { id?: unknown }).id ?? null;
+    } catch {
+      // Not JSON: no id to echo.
+    }
+    await port.publish(topics.extError(gateway.productKey, gateway.deviceName), {
+      id,
+      code: 520,
+      message: 'device session error',
+    });
   }
 
   /** Tells the gateway a sub-device's session was closed by the platform, and publishes the disconnect. */
