@@ -14,17 +14,29 @@ log() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
 port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
+# Sets HOST and PORT from a service URL (default port $2); returns at once when it answers. Otherwise only a
+# local service can be started here: a remote one that does not answer stops the setup.
+reachable_or_local() {
+  local what=$1 url=$2 default_port=$3
+  HOST=$(node -e 'console.log(new URL(process.argv[1]).hostname)' "$url")
+  PORT=$(node -e 'console.log(new URL(process.argv[1]).port || process.argv[2])' "$url" "$default_port")
+  port_open "$HOST" "$PORT" && return 0
+  [ "$HOST" = 127.0.0.1 ] || [ "$HOST" = localhost ] || { log "$what at $HOST:$PORT is not reachable"; exit 1; }
+  return 1
+}
+
+wait_for_port() {
+  for _ in $(seq 1 60); do port_open "$HOST" "$PORT" && return; sleep 0.5; done
+  log "$1 did not start"; exit 1
+}
+
 apt_install() {
   if [ -z "${APT_UPDATED:-}" ]; then apt-get update -qq; APT_UPDATED=1; fi
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
 
 ensure_postgres() {
-  local host port
-  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$DATABASE_URL")
-  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||5432)' "$DATABASE_URL")
-  port_open "$host" "$port" && return
-  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "PostgreSQL at $host:$port is not reachable"; exit 1; }
+  reachable_or_local PostgreSQL "$DATABASE_URL" 5432 && return
   if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
     log "installing PostgreSQL from Debian"
     apt_install postgresql
@@ -35,40 +47,29 @@ ensure_postgres() {
   fi
   log "starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -1)" main start || true
-  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
-  log "PostgreSQL did not start"; exit 1
+  wait_for_port PostgreSQL
 }
 
 ensure_nats() {
-  local host port
-  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "${NATS_URL%%,*}")
-  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||4222)' "${NATS_URL%%,*}")
-  port_open "$host" "$port" && return
-  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "NATS at $host:$port is not reachable"; exit 1; }
+  reachable_or_local NATS "${NATS_URL%%,*}" 4222 && return
   command -v nats-server >/dev/null || { log "installing NATS from Debian"; apt_install nats-server; }
   log "starting NATS with JetStream"
   mkdir -p /var/lib/nats-server
   start-stop-daemon --start --oknodo --background --exec "$(command -v nats-server)" -- \
-    -a 127.0.0.1 -p "$port" -js -sd /var/lib/nats-server -l /var/log/nats-server.log
-  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
-  log "NATS did not start"; exit 1
+    -a 127.0.0.1 -p "$PORT" -js -sd /var/lib/nats-server -l /var/log/nats-server.log
+  wait_for_port NATS
 }
 
 ensure_redis() {
   [ -n "$MQTT_SESSIONS_REDIS_URL" ] || return 0
-  local host port
-  host=$(node -e 'const u=new URL(process.argv[1]);console.log(u.hostname)' "$MQTT_SESSIONS_REDIS_URL")
-  port=$(node -e 'const u=new URL(process.argv[1]);console.log(u.port||6379)' "$MQTT_SESSIONS_REDIS_URL")
-  port_open "$host" "$port" && return
-  [ "$host" = 127.0.0.1 ] || [ "$host" = localhost ] || { log "Redis at $host:$port is not reachable"; exit 1; }
+  reachable_or_local Redis "$MQTT_SESSIONS_REDIS_URL" 6379 && return
   command -v redis-server >/dev/null || { log "installing Redis from Debian"; apt_install redis-server; }
   log "starting Redis"
   mkdir -p /var/lib/redis /var/log/redis
   # Append-only file: sessions survive a restart of Redis too.
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir /var/lib/redis --appendonly yes \
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$PORT" --dir /var/lib/redis --appendonly yes \
     --logfile /var/log/redis/iot.log
-  for _ in $(seq 1 60); do port_open "$host" "$port" && return; sleep 0.5; done
-  log "Redis did not start"; exit 1
+  wait_for_port Redis
 }
 
 ensure_node_modules() {
