@@ -1,7 +1,7 @@
 /**
  * The baseline of the connect bench: a bare Aedes broker, no authentication, no platform, in a process of
  * its own (as the platform's broker is). Configured like the embedded broker where it matters to a CONNECT:
- * long clientIds allowed, Nagle's algorithm off. Tells its parent the port over IPC; stops on SIGTERM.
+ * long clientIds allowed, Nagle's algorithm off, a listen backlog of 4,096 (a storm overflows Node's 511). Tells its parent the port over IPC; stops on SIGTERM.
  */
 import { Aedes } from 'aedes';
 import { createServer } from 'node:net';
@@ -17,7 +17,9 @@ async function main(): Promise<void> {
     socket.setNoDelay(true);
     broker.handle(socket);
   });
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, () => resolve()),
+  );
   const ready: BareBrokerReady = { port: (server.address() as { port: number }).port };
   process.send(ready);
   const stop = () => broker.close(() => server.close(() => process.exit(0)));
