@@ -70,10 +70,14 @@ export class CommandRepository {
     return marks.map((m) => marked.has(m.id));
   }
 
-  /** The oldest command still waiting for its reply on a request topic (replies without a usable id). */
+  /**
+   * The oldest command still waiting for its reply on a request topic (replies without a usable id): sent
+   * ones first, by delivery time, then queued ones (PENDING: possibly on the wire, not yet marked).
+   */
   oldestAwaitingReply(productKey: string, deviceName: string, topic: string): Promise<Command | null> {
     return this.db.command.findFirst({
-      where: { productKey, deviceName, topic, status: { in: ['SENT', 'DELIVERED'] } },
+      // PENDING too, ordered last (no deliveredAt): a reply may overtake the mark of the command just sent.
+      where: { productKey, deviceName, topic, status: { in: ['SENT', 'DELIVERED', 'PENDING'] } },
       orderBy: [{ deliveredAt: 'asc' }, { createdAt: 'asc' }],
     });
   }

@@ -4,7 +4,7 @@ import type { DeviceLink } from '../device/device-link';
 import type { Command } from '../generated/prisma/client';
 import type { ThingModelsService } from '../thing-models/thing-models.service';
 import type { CommandRepository, DeliveryMark, DeviceKey } from './command.repository';
-import { CommandsService } from './commands.service';
+import { CommandsService, REPLY_RACE_DELIVERIES, ReplyBeforeDeliveryMark } from './commands.service';
 
 /** A queue of commands per device, in creation order, and a record of every query and every send. */
 function fixture(
@@ -98,5 +98,72 @@ describe('CommandsService delivery', () => {
     await Promise.all([1, 2, 3, 4].map(() => f.service.flush('pk', 'a')));
 
     expect(f.sent).toEqual(['a1', 'a2']);
+  });
+});
+
+describe('CommandsService replies', () => {
+  /** One stored command; records transitions and the reply events published. */
+  function replyFixture(stored: { id: string; status: string }) {
+    const transitions: { id: string; to: string }[] = [];
+    const published: { commandId?: string }[] = [];
+    const command = {
+      ...stored,
+      productKey: 'pk',
+      deviceName: 'dn',
+      topic: '/sys/pk/dn/thing/service/Reboot',
+      reply: null,
+    } as unknown as Command;
+    const repository = {
+      find: (id: string) => Promise.resolve(id === stored.id ? command : null),
+      oldestAwaitingReply: () => Promise.resolve(command),
+      transition: (id: string, from: string[], to: string) => {
+        if (!from.includes(command.status)) return Promise.resolve(undefined);
+        transitions.push({ id, to });
+        return Promise.resolve({ ...command, status: to, createdAt: new Date(), expiresAt: new Date() });
+      },
+    } as unknown as CommandRepository;
+    const bus = {
+      emit: () => undefined,
+      publish: (_c: unknown, _t: unknown, event: { commandId?: string }) => {
+        published.push(event);
+        return Promise.resolve();
+      },
+    } as unknown as Bus;
+    const service = new CommandsService(repository, {} as ThingModelsService, {} as DeviceLink, bus);
+    const message = (payload: object) => ({
+      productKey: 'pk',
+      deviceName: 'dn',
+      topic: '/sys/pk/dn/thing/service/Reboot_reply',
+      payload: Buffer.from(JSON.stringify(payload)).toString('base64'),
+      messageId: 'm1',
+      receivedAt: Date.now(),
+    });
+    return { service, transitions, published, message, topic: command.topic };
+  }
+
+  it.each([
+    ['its own id', { id: 'c1', code: 200 }],
+    ['an id of the SDK’s own', { id: 'sdk-7', code: 200 }],
+  ])('settles a delivered command from a reply with %s', async (_, payload) => {
+    const f = replyFixture({ id: 'c1', status: 'DELIVERED' });
+    await f.service.onReply(f.message(payload) as never, f.topic);
+    expect(f.transitions).toEqual([{ id: 'c1', to: 'SUCCEEDED' }]);
+    expect(f.published).toMatchObject([{ commandId: 'c1' }]);
+  });
+
+  it('a reply that overtook the delivery mark (command still PENDING) is retried, then settles', async () => {
+    const f = replyFixture({ id: 'c1', status: 'PENDING' });
+    await expect(f.service.onReply(f.message({ id: 'c1', code: 200 }) as never, f.topic, undefined, 1)).rejects.toThrow(
+      ReplyBeforeDeliveryMark,
+    );
+    expect(f.transitions).toEqual([]);
+    expect(f.published).toEqual([]);
+  });
+
+  it('after the last retry the reply is kept unmatched and the command keeps waiting', async () => {
+    const f = replyFixture({ id: 'c1', status: 'PENDING' });
+    await f.service.onReply(f.message({ id: 'c1', code: 200 }) as never, f.topic, undefined, REPLY_RACE_DELIVERIES);
+    expect(f.transitions).toEqual([]);
+    expect(f.published).toMatchObject([{ commandId: undefined }]);
   });
 });

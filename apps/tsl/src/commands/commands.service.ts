@@ -145,8 +145,13 @@ export class CommandsService {
     });
   }
 
-  /** A device's reply on `…/thing/service/…_reply` or `…/rrpc/response/{id}`. */
-  async onReply(message: UplinkMessage, requestTopic: string, rrpcId?: string): Promise<void> {
+  /**
+   * A device's reply on `…/thing/service/…_reply` or `…/rrpc/response/{id}`. `deliveryCount` is the reply
+   * message's delivery: a reply that overtook its command's DELIVERED mark (a fast device; the mark is written
+   * after the broker took the command) finds the command still PENDING and is redelivered a little later,
+   * up to {@link REPLY_RACE_DELIVERIES} times, rather than settling nothing.
+   */
+  async onReply(message: UplinkMessage, requestTopic: string, rrpcId?: string, deliveryCount = 1): Promise<void> {
     const text = Buffer.from(message.payload, 'base64').toString('utf8');
     let reply: unknown = text;
     try {
@@ -162,6 +167,11 @@ export class CommandsService {
       command = rrpcId
         ? null
         : await this.commands.oldestAwaitingReply(message.productKey, message.deviceName, requestTopic);
+    }
+    if (command?.status === 'PENDING') {
+      if (deliveryCount < REPLY_RACE_DELIVERIES) throw new ReplyBeforeDeliveryMark(command.id);
+      // Never marked: the reply is kept as an unmatched one; the command goes on waiting.
+      command = null;
     }
     const code = isRecord(reply) && typeof reply.code === 'number' ? reply.code : undefined;
     const settled = command
@@ -310,6 +320,17 @@ function newCommandId(): string {
     .padStart(20, '0')
     .slice(-18)
     .replace(/^0/, '1');
+}
+
+/** Deliveries of a reply whose command is still PENDING before it is taken as unmatched. */
+export const REPLY_RACE_DELIVERIES = 4;
+
+/** Thrown so the reply is redelivered (after the bus's retry delay) once the delivery mark is written. */
+export class ReplyBeforeDeliveryMark extends Error {
+  constructor(commandId: string) {
+    super(`reply to command ${commandId} arrived before its delivery was recorded; retried shortly`);
+    this.name = 'ReplyBeforeDeliveryMark';
+  }
 }
 
 const invalid = (message: string) => new DomainError(ErrorCode.VALIDATION_FAILED, message);

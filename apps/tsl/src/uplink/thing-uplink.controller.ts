@@ -32,16 +32,16 @@ export class ThingUplinkController implements OnApplicationBootstrap {
     await this.bus.consume(
       DeviceEvents.uplink,
       { ...options, durable: 'tsl-thing', filter: uplinkFilter('thing') },
-      (m) => this.route(m),
+      (m, meta) => this.route(m, meta.deliveryCount),
     );
     await this.bus.consume(
       DeviceEvents.uplink,
       { ...options, durable: 'tsl-rrpc', filter: uplinkFilter('rrpc') },
-      (m) => this.route(m),
+      (m, meta) => this.route(m, meta.deliveryCount),
     );
   }
 
-  async route(message: UplinkMessage): Promise<void> {
+  async route(message: UplinkMessage, deliveryCount = 1): Promise<void> {
     const path = parseDeviceTopic(message.topic)?.path ?? '';
     const rrpc = RRPC_RESPONSE.exec(path);
     if (rrpc)
@@ -49,9 +49,11 @@ export class ThingUplinkController implements OnApplicationBootstrap {
         message,
         `/sys/${message.productKey}/${message.deviceName}/rrpc/request/${rrpc[1]}`,
         rrpc[1],
+        deliveryCount,
       );
     const serviceReply = SERVICE_REPLY.exec(path);
-    if (serviceReply) return this.commands.onReply(message, message.topic.slice(0, -'_reply'.length));
+    if (serviceReply)
+      return this.commands.onReply(message, message.topic.slice(0, -'_reply'.length), undefined, deliveryCount);
 
     const isPropertyPost = path === 'thing/event/property/post';
     const event = isPropertyPost ? null : EVENT_POST.exec(path);
