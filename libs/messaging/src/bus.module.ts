@@ -1,6 +1,7 @@
 import { Global, Inject, Logger, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Bus } from './bus';
+import { coalesceWrites } from './coalesced-writes';
 
 /** Connection trouble (disconnects, reconnects, slow-consumer errors) in the app's log. */
 async function logStatus(connection: NatsConnection, name: string): Promise<void> {
@@ -43,6 +44,8 @@ export class BusModule implements OnApplicationShutdown {
               // Without this the client builds an Error (for its stack) on every request; ~10% of the bridge's CPU.
               noAsyncTraces: true,
             });
+            if (!coalesceWrites(connection))
+              new Logger(`Bus:${options.name}`).warn('NATS client internals changed: writes not coalesced');
             void logStatus(connection, options.name);
             return new Bus(connection, options.namespace);
           },

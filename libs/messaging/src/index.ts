@@ -1,2 +1,3 @@
 export { Bus, encode, decode, type ConsumeOptions, type EventMeta, type RequestOptions } from './bus';
 export { BusModule, BUS_OPTIONS, type BusOptions } from './bus.module';
+export { coalesceWrites } from './coalesced-writes';

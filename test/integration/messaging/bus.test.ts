@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode, event, rpc, signal, type StreamSpec } from '@iot/contracts';
-import { Bus } from '@iot/messaging';
+import { Bus, coalesceWrites } from '@iot/messaging';
 import { waitFor } from '@iot/testing';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -55,6 +55,23 @@ describe('Bus against a real NATS server', () => {
       code: ErrorCode.INTERNAL,
       message: 'Internal error',
     });
+  });
+
+  it('fits this nats.js when writes are coalesced per event-loop turn: requests and stored events still flow', async () => {
+    const server = await newBus();
+    const client = await newBus(server.subject('x').split('.')[0]);
+    expect(coalesceWrites(client.connection)).toBe(true);
+    expect(coalesceWrites(server.connection)).toBe(true);
+    server.serve(echo, ({ text }) => Promise.resolve({ echoed: text }));
+    const replies = await Promise.all(Array.from({ length: 50 }, (_, i) => client.request(echo, { text: `${i}` })));
+    expect(replies.map((r) => r.echoed)).toEqual(Array.from({ length: 50 }, (_, i) => `${i}`));
+    const seen: number[] = [];
+    await server.consume(happened, { durable: 'coalesced' }, ({ n }) => {
+      seen.push(n);
+      return Promise.resolve();
+    });
+    await Promise.all([1, 2, 3].map((n) => client.publish(happened, ['d'], { n })));
+    await waitFor(() => seen.length === 3, { what: 'three events' });
   });
 
   it('reports SERVICE_UNAVAILABLE when nobody serves a subject', async () => {
