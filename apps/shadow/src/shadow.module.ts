@@ -7,6 +7,7 @@ import { SettingsController } from './settings/settings.controller';
 import { SettingsRepository } from './settings/settings.repository';
 import { AppliedMessagesPruner } from './shadows/applied-messages.pruner';
 import { ControlOnConnectService } from './shadows/control-on-connect.service';
+import { BatchedReads } from './shadows/batched-reads';
 import { BatchedWrites } from './shadows/batched-writes';
 import { ShadowPublisher } from './shadows/shadow-publisher';
 import { ShadowRepository } from './shadows/shadow.repository';
@@ -37,6 +38,7 @@ export class ShadowModule {
       providers: [
         ShadowRepository,
         BatchedWrites,
+        BatchedReads,
         ShadowPublisher,
         ShadowsService,
         ShadowsController,

@@ -5,7 +5,7 @@ import { deltaOf } from '../document/shadow-document';
 import { controlMessage } from '../document/shadow-messages';
 import { SettingsRepository } from '../settings/settings.repository';
 import { ShadowPublisher } from './shadow-publisher';
-import { ShadowRepository } from './shadow.repository';
+import { BatchedReads } from './batched-reads';
 
 /** The device needs a moment after CONNACK to subscribe to `/shadow/get`: try again until it has. */
 const RETRY_DELAYS_MS = [100, 250, 500, 1_000, 2_000, 4_000];
@@ -21,7 +21,7 @@ export class ControlOnConnectService implements OnApplicationBootstrap {
   constructor(
     @Inject(Bus) private readonly bus: Bus,
     @Inject(SettingsRepository) private readonly settings: SettingsRepository,
-    @Inject(ShadowRepository) private readonly shadows: ShadowRepository,
+    @Inject(BatchedReads) private readonly reads: BatchedReads,
     @Inject(ShadowPublisher) private readonly publisher: ShadowPublisher,
   ) {}
 
@@ -44,7 +44,7 @@ export class ControlOnConnectService implements OnApplicationBootstrap {
   private async push(productKey: string, deviceName: string): Promise<void> {
     for (const delay of RETRY_DELAYS_MS) {
       try {
-        const { document } = await this.shadows.load(productKey, deviceName);
+        const { document } = await this.reads.load({ productKey, deviceName });
         if (!deltaOf(document.state)) return;
         const { delivered } = await this.publisher.send(
           productKey,

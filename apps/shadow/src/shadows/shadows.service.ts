@@ -19,6 +19,7 @@ import { controlMessage, errorReply, getReply, successReply } from '../document/
 import { parseShadowRequest, type WriteRequest } from '../document/shadow-request';
 import { planWrite, type WritePlan } from '../document/shadow-write';
 import { KeyedLock } from '@iot/runtime';
+import { BatchedReads } from './batched-reads';
 import { BatchedWrites } from './batched-writes';
 import { ShadowPublisher } from './shadow-publisher';
 import { ShadowRepository } from './shadow.repository';
@@ -44,6 +45,7 @@ export class ShadowsService {
   constructor(
     @Inject(ShadowRepository) private readonly shadows: ShadowRepository,
     @Inject(BatchedWrites) private readonly batched: BatchedWrites,
+    @Inject(BatchedReads) private readonly reads: BatchedReads,
     @Inject(ShadowPublisher) private readonly publisher: ShadowPublisher,
     @Inject(Bus) private readonly bus: Bus,
     @Inject(HealthRegistry) health: HealthRegistry,
@@ -67,7 +69,7 @@ export class ShadowsService {
     }
     const request = parsed.request;
     if (request.method === 'get') {
-      const { document } = await this.shadows.load(productKey, deviceName);
+      const { document } = await this.reads.load({ productKey, deviceName });
       this.count('device', 'get');
       await this.publisher.send(productKey, deviceName, getReply(document, nowSeconds(), request.clientToken));
       return;
@@ -100,7 +102,7 @@ export class ShadowsService {
 
   async get(ref: ShadowRef): Promise<ShadowDocumentView> {
     await this.requireDevice(ref);
-    const { document } = await this.shadows.load(ref.productKey, ref.deviceName);
+    const { document } = await this.reads.load(ref);
     return documentView(document);
   }
 
@@ -160,7 +162,7 @@ export class ShadowsService {
 
   /** Applied before (a redelivery): answer again with the current version, change nothing. */
   private async alreadyApplied(ref: ShadowRef): Promise<WriteOutcome> {
-    const { document } = await this.shadows.load(ref.productKey, ref.deviceName);
+    const { document } = await this.reads.load(ref);
     return { ok: true, version: document.version, published: Promise.resolve() };
   }
 
