@@ -14,7 +14,7 @@ function fakeConnection(pendingLimit = 1_000) {
       size,
       fill: (data: Uint8Array, ...payloads: Uint8Array[]) => buffered.push(data, ...payloads),
     },
-    sendCommand: () => undefined,
+    sendCommand: (() => undefined) as (cmd: string | Uint8Array) => void,
     flushPending: () => {
       if (size() === 0) return;
       writes.push(buffered.map((b) => new TextDecoder().decode(b)).join(''));
