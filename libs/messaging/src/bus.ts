@@ -22,6 +22,7 @@ import {
   type SignalContract,
   type StreamSpec,
 } from '@iot/contracts';
+import { RequestMux } from './request-mux';
 
 const NANOS_PER_MS = 1_000_000;
 const encoder = new TextEncoder();
@@ -82,12 +83,14 @@ export class Bus {
   private readonly subscriptions: Subscription[] = [];
   private readonly consumers: ConsumerMessages[] = [];
   private readonly inflight = new Set<Promise<unknown>>();
+  private readonly requests: RequestMux;
 
   constructor(
     readonly connection: NatsConnection,
     private readonly namespace: string,
   ) {
     this.js = jetstream(connection);
+    this.requests = new RequestMux(connection);
   }
 
   isConnected(): boolean {
@@ -111,9 +114,7 @@ export class Bus {
     let msg: Msg | undefined;
     for (let attempt = 0; !msg; attempt++) {
       try {
-        msg = await this.connection.request(this.subject(contract.subject), encode(payload), {
-          timeout: options.timeoutMs ?? 5_000,
-        });
+        msg = await this.requests.request(this.subject(contract.subject), encode(payload), options.timeoutMs ?? 5_000);
       } catch (error) {
         if (isNoResponders(error) && attempt < NO_RESPONDER_RETRY_MS.length) {
           await new Promise((r) => setTimeout(r, NO_RESPONDER_RETRY_MS[attempt]));
@@ -258,6 +259,7 @@ export class Bus {
     for (const sub of this.subscriptions) sub.unsubscribe();
     for (const c of this.consumers) await c.close();
     await Promise.allSettled([...this.inflight]);
+    this.requests.close();
     if (!this.connection.isClosed()) await this.connection.drain();
   }
 

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DomainError, ErrorCode, event, rpc, signal, type StreamSpec } from '@iot/contracts';
-import { Bus, coalesceWrites } from '@iot/messaging';
+import { Bus, coalesceWrites, NoRespondersError, RequestMux } from '@iot/messaging';
 import { waitFor } from '@iot/testing';
 
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -79,6 +79,35 @@ describe('Bus against a real NATS server', () => {
     await expect(bus.request(echo, { text: 'anyone?' }, { timeoutMs: 500 })).rejects.toMatchObject({
       code: ErrorCode.SERVICE_UNAVAILABLE,
     });
+  });
+
+  it('correlates many concurrent requests, and times out a server that never answers', async () => {
+    const bus = await newBus();
+    bus.serve(echo, async ({ text }) => {
+      await new Promise((r) => setTimeout(r, Math.random() * 20));
+      return { echoed: text };
+    });
+    const texts = Array.from({ length: 200 }, (_, i) => `m${i}`);
+    const replies = await Promise.all(texts.map((text) => bus.request(echo, { text })));
+    expect(replies.map((r) => r.echoed)).toEqual(texts);
+
+    // Answers, but far too late (the bus waits for handlers in flight when it closes).
+    const silent = rpc<{ text: string }, { late: true }>('test.v1.silent');
+    bus.serve(silent, () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 1_000)));
+    await expect(bus.request(silent, { text: 'hello?' }, { timeoutMs: 300 })).rejects.toMatchObject({
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+      message: expect.stringMatching(/within 300 ms/),
+    });
+  });
+
+  it("tells 'no responders' from a timeout (the server's 503 status), at once", async () => {
+    const bus = await newBus();
+    const mux = new RequestMux(bus.connection);
+    await expect(mux.request(bus.subject('test.v1.nobody'), new Uint8Array(), 5_000)).rejects.toBeInstanceOf(
+      NoRespondersError,
+    );
+    expect(mux.waiting).toBe(0);
+    mux.close();
   });
 
   it('keeps namespaces apart', async () => {
