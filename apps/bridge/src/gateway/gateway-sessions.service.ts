@@ -134,7 +134,7 @@ export class GatewaySessionsService {
     port: Pick<GatewayPort, 'publish'>,
   ): Promise<void> {
     const { code, message } = FORCED_OFFLINE[reason];
-    await port.publish(`/ext/session/${gateway.productKey}/${gateway.deviceName}/combine/logout_reply`, {
+    await port.publish(topics.sessionLogoutReply(gateway.productKey, gateway.deviceName), {
       id: String(Date.now()),
       code,
       message,
