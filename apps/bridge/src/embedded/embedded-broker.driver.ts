@@ -25,7 +25,7 @@ import type { BrokerDriver } from '../broker/broker-driver';
 import { BRIDGE_CONFIG, type BridgeConfig } from '../config/bridge.env';
 import { DeviceEdgeService } from '../edge/device-edge.service';
 import { GatewaySessionsService, type GatewayIdentity, type GatewayPort } from '../gateway/gateway-sessions.service';
-import { DeviceSessions, type DeviceSession } from './device-sessions';
+import { DeviceSessions, subKey, type DeviceSession } from './device-sessions';
 import { listen, type Listeners } from './listeners';
 import { openRedisSessionStore, type SessionStore } from './redis-sessions';
 
@@ -350,14 +350,14 @@ export class EmbeddedBrokerDriver implements BrokerDriver {
     const byDevice = new Map<string, { productKey: string; deviceName: string; topics: string[] }>();
     for (const { topic } of granted) {
       const device = parseDeviceTopicFilter(topic) ?? session;
-      const key = `${device.productKey}&${device.deviceName}`;
+      const key = subKey(device);
       const entry = byDevice.get(key) ?? { productKey: device.productKey, deviceName: device.deviceName, topics: [] };
       entry.topics.push(topic);
       byDevice.set(key, entry);
     }
     for (const device of byDevice.values()) {
       const own = device.productKey === session.productKey && device.deviceName === session.deviceName;
-      const sub = own ? undefined : session.subDevices.get(`${device.productKey}&${device.deviceName}`);
+      const sub = own ? undefined : session.subDevices.get(subKey(device));
       if (!own && !sub) continue;
       this.edge
         .subscribed({
