@@ -38,7 +38,7 @@ const colorOf = (s: LoadedShadow) => (s.document.state.reported as { color?: str
 describe('ShadowRepository batches against a real Postgres', () => {
   it('loads many shadows in one statement, in order, missing ones empty', async () => {
     const [created] = await repository.saveMany([
-      writeOver('load-a', await repository.load(productKey, 'load-a'), 'red'),
+      writeOver('load-a', (await repository.loadMany([{ productKey, deviceName: 'load-a' }]))[0], 'red'),
     ]);
     expect(created).toBe('saved');
     const loaded = await repository.loadMany([
@@ -79,12 +79,11 @@ describe('ShadowRepository batches against a real Postgres', () => {
     ]);
   });
 
-  it('a message applied in a batch is a duplicate for a single save too', async () => {
-    const read = await repository.load(productKey, 'mixed');
+  it('a message applied in a batch is a duplicate for the locked save too', async () => {
+    const [read] = await repository.loadMany([{ productKey, deviceName: 'mixed' }]);
     expect(await repository.saveMany([writeOver('mixed', read, 'a', 'mixed-1')])).toEqual(['saved']);
-    const again = await repository.load(productKey, 'mixed');
     const next = { document: doc(2, 'b'), clockVersion: null };
-    expect(await repository.save(productKey, 'mixed', again, next, `${productKey}-mixed-1`)).toBe('duplicate');
+    expect(await repository.saveLocked(productKey, 'mixed', () => next, `${productKey}-mixed-1`)).toBe('duplicate');
   });
 
   it('two batches over the same rows in opposite orders: no deadlock, one write wins per row', async () => {

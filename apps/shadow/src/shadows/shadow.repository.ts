@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { ShadowRef } from '@iot/contracts';
 import { SHADOW_DB, type ShadowDb } from '../database/shadow-db';
 import { emptyDocument, type ShadowDocument } from '../document/shadow-document';
 import type { StoredShadow } from '../document/shadow-write';
@@ -10,13 +11,8 @@ export interface LoadedShadow extends StoredShadow {
 
 export type SaveOutcome = 'saved' | 'conflict' | 'duplicate';
 
-export interface ShadowKey {
-  productKey: string;
-  deviceName: string;
-}
-
 /** One write of a batch: `next` replaces the shadow `read` was read from, unless it changed since. */
-export interface BatchWrite extends ShadowKey {
+export interface BatchWrite extends ShadowRef {
   read: LoadedShadow;
   next: StoredShadow;
   messageId?: string;
@@ -36,16 +32,8 @@ interface Row {
 export class ShadowRepository {
   constructor(@Inject(SHADOW_DB) private readonly db: ShadowDb) {}
 
-  async load(productKey: string, deviceName: string): Promise<LoadedShadow> {
-    const rows = await this.db.$queryRaw<Row[]>`
-      SELECT "document", "version", "clockVersion" FROM "shadow"."Shadow"
-      WHERE "productKey" = ${productKey} AND "deviceName" = ${deviceName}`;
-    const row = rows[0];
-    return row ? fromRow(row) : { exists: false, document: emptyDocument(), clockVersion: null };
-  }
-
   /** Several shadows in one round trip, in the order of `keys` (missing ones are empty, version 0). */
-  async loadMany(keys: readonly ShadowKey[]): Promise<LoadedShadow[]> {
+  async loadMany(keys: readonly ShadowRef[]): Promise<LoadedShadow[]> {
     const rows = await this.db.$queryRaw<(Row & { i: number })[]>`
       SELECT k.i::int AS i, s."document", s."version", s."clockVersion"
       FROM unnest(${keys.map((k) => k.productKey)}::text[], ${keys.map((k) => k.deviceName)}::text[])
@@ -57,8 +45,9 @@ export class ShadowRepository {
   }
 
   /**
-   * {@link save} for many shadows in one statement (one round trip, one commit): each write is applied
-   * only if its row still has the version it was read with and its message was not applied before.
+   * Many writes in one statement (one round trip, one commit); each is applied only if its row still has
+   * the version it was read with and its message was not applied before (the message id is recorded in the
+   * same statement, so a redelivery is applied once).
    * Outcomes in the order of `writes`. Rows are locked in key order, so two batches never deadlock.
    */
   async saveMany(writes: readonly BatchWrite[]): Promise<SaveOutcome[]> {
@@ -108,49 +97,6 @@ export class ShadowRepository {
     const outcomes: SaveOutcome[] = writes.map(() => 'conflict');
     for (const row of rows) outcomes[row.i - 1] = row.written ? 'saved' : row.seen ? 'duplicate' : 'conflict';
     return outcomes;
-  }
-
-  /** One statement: the write and the record of the message that caused it commit together or not at all. */
-  async save(
-    productKey: string,
-    deviceName: string,
-    read: LoadedShadow,
-    next: StoredShadow,
-    messageId?: string,
-  ): Promise<SaveOutcome> {
-    const { version, ...rest } = next.document;
-    const document = JSON.stringify(rest);
-    const id = messageId ?? null;
-    const clock = next.clockVersion === null ? null : BigInt(next.clockVersion);
-    const rows = read.exists
-      ? await this.db.$queryRaw<{ written: bigint; seen: boolean }[]>`
-          WITH written AS (
-            UPDATE "shadow"."Shadow" SET "document" = ${document}::jsonb, "version" = ${BigInt(version)},
-              "clockVersion" = ${clock}, "updatedAt" = now()
-            WHERE "productKey" = ${productKey} AND "deviceName" = ${deviceName} AND "version" = ${BigInt(read.document.version)}
-              AND NOT EXISTS (SELECT 1 FROM "shadow"."AppliedMessage" WHERE "messageId" = ${id})
-            RETURNING 1
-          ), applied AS (
-            INSERT INTO "shadow"."AppliedMessage" ("messageId") SELECT ${id}::text FROM written WHERE ${id}::text IS NOT NULL
-            ON CONFLICT DO NOTHING RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM written) AS written,
-                 EXISTS (SELECT 1 FROM "shadow"."AppliedMessage" WHERE "messageId" = ${id}) AS seen`
-      : await this.db.$queryRaw<{ written: bigint; seen: boolean }[]>`
-          WITH written AS (
-            INSERT INTO "shadow"."Shadow" ("productKey", "deviceName", "document", "version", "clockVersion")
-            SELECT ${productKey}, ${deviceName}, ${document}::jsonb, ${BigInt(version)}, ${clock}
-            WHERE NOT EXISTS (SELECT 1 FROM "shadow"."AppliedMessage" WHERE "messageId" = ${id})
-            ON CONFLICT DO NOTHING RETURNING 1
-          ), applied AS (
-            INSERT INTO "shadow"."AppliedMessage" ("messageId") SELECT ${id}::text FROM written WHERE ${id}::text IS NOT NULL
-            ON CONFLICT DO NOTHING RETURNING 1
-          )
-          SELECT (SELECT count(*) FROM written) AS written,
-                 EXISTS (SELECT 1 FROM "shadow"."AppliedMessage" WHERE "messageId" = ${id}) AS seen`;
-    const { written, seen } = rows[0];
-    if (Number(written) === 1) return 'saved';
-    return seen ? 'duplicate' : 'conflict';
   }
 
   /**

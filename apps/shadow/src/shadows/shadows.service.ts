@@ -112,9 +112,10 @@ export class ShadowsService {
   }
 
   /**
-   * Optimistic first: the first attempt joins a batch of writes (read, plan, conditional write for the whole
-   * batch: {@link BatchedWrites}); after a conflict, single attempts; when another replica keeps winning,
-   * the row is locked and the change planned under the lock, so no writer starves and none is lost.
+   * Optimistic first: each attempt joins a batch of writes (read, plan, conditional write for the whole
+   * batch: {@link BatchedWrites}), so an attempt after a conflict reads the row again; when another replica
+   * keeps winning, the row is locked and the change planned under the lock, so no writer starves and none
+   * is lost.
    */
   private async writeOnce(
     ref: ShadowRef,
@@ -122,27 +123,19 @@ export class ShadowsService {
     source: Source,
     messageId?: string,
   ): Promise<WriteOutcome> {
-    const { productKey, deviceName } = ref;
-    const first = await this.batched.attempt({ ref, request, messageId });
-    if (first.outcome === 'refused') return this.refused(source, request, first.error);
-    if (first.outcome === 'duplicate') return this.alreadyApplied(ref);
-    if (first.outcome === 'saved') {
-      return this.written(ref, request, source, first.plan.next.document, first.plan.controlDue, first.now);
-    }
-    for (let attempt = 2; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
-      const read = await this.shadows.load(productKey, deviceName);
-      const now = nowSeconds();
-      const plan = planWrite(read, request, now);
-      if (!plan.ok) return this.refused(source, request, plan.error);
-      const saved = await this.shadows.save(productKey, deviceName, read, plan.next, messageId);
-      if (saved === 'duplicate') return this.alreadyApplied(ref);
-      if (saved === 'saved') return this.written(ref, request, source, plan.next.document, plan.controlDue, now);
+    for (let attempt = 1; attempt <= OPTIMISTIC_ATTEMPTS; attempt++) {
+      const tried = await this.batched.attempt({ ref, request, messageId });
+      if (tried.outcome === 'refused') return this.refused(source, request, tried.error);
+      if (tried.outcome === 'duplicate') return this.alreadyApplied(ref);
+      if (tried.outcome === 'saved') {
+        return this.written(ref, request, source, tried.plan.next.document, tried.plan.controlDue, tried.now);
+      }
     }
     const now = nowSeconds();
     let result: WritePlan | undefined;
     const saved = await this.shadows.saveLocked(
-      productKey,
-      deviceName,
+      ref.productKey,
+      ref.deviceName,
       (read) => {
         result = planWrite(read, request, now);
         return result.ok ? result.next : undefined;
