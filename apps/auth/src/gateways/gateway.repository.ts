@@ -105,18 +105,10 @@ export class GatewayRepository {
       ${SESSION_SELECT} WHERE s."gatewayClientId" = ${gatewayClientId} ORDER BY s."loggedInAt"`;
   }
 
-  async closeSession(subIotId: string, gatewayClientId?: string): Promise<boolean> {
-    const { count } = await this.db.subSession.deleteMany({
-      where: { subIotId, ...(gatewayClientId ? { gatewayClientId } : {}) },
-    });
-    return count > 0;
-  }
-
-  /** Sessions that lived on a gateway connection that is gone. */
-  async closeSessionsOn(gatewayClientId: string): Promise<string[]> {
-    const rows = await this.db.subSession.findMany({ where: { gatewayClientId }, select: { subIotId: true } });
-    await this.db.subSession.deleteMany({ where: { gatewayClientId } });
-    return rows.map((r) => r.subIotId);
+  /** Closes the sessions that lived on a gateway connection that is gone; how many there were. */
+  async closeSessionsOn(gatewayClientId: string): Promise<number> {
+    const { count } = await this.db.subSession.deleteMany({ where: { gatewayClientId } });
+    return count;
   }
 
   countRecentLogins(subIotId: string, since: Date): Promise<number> {

@@ -46,9 +46,10 @@ export class StatusService {
   async disconnected(event: ConnectionEvent): Promise<void> {
     const device = await this.lookup.find(event.productKey, event.deviceName);
     const gatewayClientId = gatewayClientIdOf(event.clientId);
-    // A sub-device's session ends with its disconnect; a gateway's connection takes all its sessions along.
-    if (device && gatewayClientId) await this.gateways.closeSession(device.iotId, gatewayClientId);
-    else await this.gateways.closeSessionsOn(event.clientId);
+    // A sub-device's session ends with its disconnect; a gateway's connection takes all its sessions along
+    // (no other device carries any: its disconnect costs no statement here).
+    if (device && gatewayClientId) await this.gateways.closeSessionOn(device.iotId, gatewayClientId);
+    else if (device?.product.nodeType === 'gateway') await this.gateways.closeSessionsOn(event.clientId);
     if (!device || !onDisconnected(recorded(device), event)) return;
     await this.devices.recordDisconnected(device.iotId, event);
   }
