@@ -1,4 +1,5 @@
 import { deviceAclRules, isSubscribeAllowed, parseDeviceTopic, topics } from '@iot/protocol';
+import { isRecord } from '../model/tsl-document';
 import type { ThingModel } from '../model/tsl-types';
 import { validateParams, validateValue } from '../model/tsl-values';
 
@@ -18,7 +19,7 @@ export function buildPropertySet(
   id: string,
   items: unknown,
 ): Built {
-  if (!isObject(items) || Object.keys(items).length === 0)
+  if (!isRecord(items) || Object.keys(items).length === 0)
     return { ok: false, message: 'items: an object of property values' };
   const params: Record<string, unknown> = {};
   for (const [identifier, value] of Object.entries(items)) {
@@ -79,8 +80,4 @@ export function buildMessage(
 
 function alink(id: string, params: unknown, method: string): Buffer {
   return Buffer.from(JSON.stringify({ id, version: '1.0', params, method }));
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

@@ -15,6 +15,7 @@ import {
 } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
 import { DeviceLink } from '../device/device-link';
+import { isRecord } from '../model/tsl-document';
 import type { Command } from '../generated/prisma/client';
 import { GroupCommit, KeyedLock } from '@iot/runtime';
 import { ThingModelsService } from '../thing-models/thing-models.service';
@@ -335,7 +336,3 @@ export class ReplyBeforeDeliveryMark extends Error {
 
 const invalid = (message: string) => new DomainError(ErrorCode.VALIDATION_FAILED, message);
 const notFound = (id: string) => new DomainError(ErrorCode.COMMAND_NOT_FOUND, `Command ${id} not found`);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
