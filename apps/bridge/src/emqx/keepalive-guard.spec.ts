@@ -46,7 +46,6 @@ describe('keepalive outside 30–1200 s behind EMQX: kicked on client.connected 
       providers: [
         { provide: DeviceEdgeService, useValue: edge },
         { provide: Bus, useValue: {} },
-        { provide: Bus, useValue: {} },
         { provide: HealthRegistry, useValue: { metrics: new Registry(), register: () => undefined } },
       ],
       exports: [DeviceEdgeService, Bus, HealthRegistry],
