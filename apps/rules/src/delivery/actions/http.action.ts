@@ -15,7 +15,8 @@ export class HttpActionRunner {
   async run(action: HttpAction, output: unknown, context: ActionContext): Promise<void> {
     const timeoutMs = action.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
     const { url, basic } = splitCredentials(action.url);
-    const shown = redactUrl(action.url);
+    // Only an error shows the URL: redacted then, not on every delivery.
+    const failed = (what: string) => new Error(`POST ${redactUrl(action.url)}: ${what}`);
     let response: Response;
     try {
       response = await fetch(url, {
@@ -36,11 +37,11 @@ export class HttpActionRunner {
       await response.arrayBuffer();
     } catch (error) {
       if (error instanceof DOMException && error.name === 'TimeoutError')
-        throw new Error(`POST ${shown}: no answer within ${timeoutMs} ms`);
-      throw new Error(`POST ${shown}: ${describeFetchError(error)}`);
+        throw failed(`no answer within ${timeoutMs} ms`);
+      throw failed(describeFetchError(error));
     }
     if (response.status < 200 || response.status > 299)
-      throw new Error(`POST ${shown}: HTTP ${response.status} ${response.statusText}`.trimEnd());
+      throw failed(`HTTP ${response.status} ${response.statusText}`.trimEnd());
   }
 }
 
