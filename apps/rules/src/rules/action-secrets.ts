@@ -77,11 +77,10 @@ export function restoreSecrets(action: RuleAction, stored: readonly RuleAction[]
   if (action.type === 'postgres' && action.databaseUrl && isRedacted(action.databaseUrl)) {
     const { databaseUrl } = action;
     const previous = stored.find(
-      (s) => s.type === 'postgres' && s.databaseUrl !== undefined && redactUrl(s.databaseUrl) === databaseUrl,
+      (s): s is Extract<RuleAction, { type: 'postgres' }> =>
+        s.type === 'postgres' && s.databaseUrl !== undefined && redactUrl(s.databaseUrl) === databaseUrl,
     );
-    if (!previous || previous.type !== 'postgres' || !previous.databaseUrl) {
-      return missing(`the password of ${databaseUrl}`);
-    }
+    if (!previous?.databaseUrl) return missing(`the password of ${databaseUrl}`);
     return { ok: true, action: { ...action, databaseUrl: previous.databaseUrl } };
   }
   return { ok: true, action };
