@@ -6,7 +6,7 @@ import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { StreamSpec } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { ApiClient, freePort, waitFor } from '@iot/testing';
+import { ApiClient, freePorts, waitFor } from '@iot/testing';
 import { APPS, launchPlatform, type AppName, type RunningPlatform } from '../../scripts/platform';
 import { childProcesses, type WatchedProcess } from './cpu';
 import { repoRoot } from './report';
@@ -60,17 +60,8 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     });
   }
   const busNamespace = `b${randomBytes(4).toString('hex')}`;
-  const ports = {
-    http: await freePort(),
-    mqtt: await freePort(),
-    mqttWs: await freePort(),
-    deviceHttp: await freePort(),
-    auth: await freePort(),
-    shadow: await freePort(),
-    tsl: await freePort(),
-    ota: await freePort(),
-    rules: await freePort(),
-  };
+  const [http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules] = await freePorts(9);
+  const ports = { http, mqtt, mqttWs, deviceHttp, auth, shadow, tsl, ota, rules };
   const extraEnv = { ...options.extraEnv };
   if (options.cpuProfile) {
     const preload = join(repoRoot, 'dist', 'bench', 'lib', 'cpu-profiler-preload.js');
@@ -110,6 +101,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     return APPS.find((a) => a === app);
   };
   const processes = () => childProcesses(process.pid, appOf);
+  const jsm = await jetstreamManager(nats);
   return {
     platform,
     api: new ApiClient(platform.baseUrl, platform.options.apiKey),
@@ -117,7 +109,7 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     databaseUrl,
     busNamespace,
     nats,
-    jsm: await jetstreamManager(nats),
+    jsm,
     streamName: (spec) => bus.streamName(spec),
     processes,
     writeCpuProfiles: async () => {
@@ -137,7 +129,6 @@ export async function startBenchPlatform(options: BenchPlatformOptions = {}): Pr
     recentLogs: () => [...logs],
     stop: async () => {
       await platform.stop();
-      const jsm = await jetstreamManager(nats);
       const prefix = `${busNamespace.toUpperCase()}_`;
       for await (const name of jsm.streams.names()) {
         if (name.startsWith(prefix)) await jsm.streams.delete(name);
