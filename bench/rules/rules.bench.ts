@@ -151,7 +151,7 @@ async function main(): Promise<number> {
     cpuProfile: profiling ? { dir: profileDir, apps: ['rules'] } : undefined,
   });
   const bus = new Bus(bench.nats, bench.busNamespace);
-  const database = new URL(process.env.BENCH_DATABASE_URL ?? 'postgresql://127.0.0.1/iot_bench').pathname.slice(1);
+  const database = new URL(bench.databaseUrl).pathname.slice(1);
   const pg = postgresProcesses(database);
   const watched: WatchedProcess[] = [...bench.processes(), processesNamed('nats-server'), pg.own, pg.server];
   const run = randomBytes(3).toString('hex');
@@ -279,7 +279,12 @@ async function main(): Promise<number> {
   }
   const reported = phases.filter((p) => p.round > 0);
   const markdown = renderReport(reported, profileSummary);
-  const written = writeReport('rules', { options, environment: environment(), phases: reported }, markdown, stamp);
+  const written = writeReport(
+    'rules',
+    { options: { ...options, flags: [...options.flags] }, environment: environment(), phases: reported },
+    markdown,
+    stamp,
+  );
   process.stdout.write(`${markdown}\n\nwritten to ${written.markdown}\n`);
   return 0;
 }
