@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
 import { AuthRpc, BridgeRpc, deviceOfSubject, DeviceEvents, uplinkFilter, type UplinkMessage } from '@iot/contracts';
 import { Bus } from '@iot/messaging';
-import { alinkReply, parseAlinkRequest, parseDeviceTopic } from '@iot/protocol';
+import { alinkReply, parseAlinkRequest, parseDeviceTopic, replyTopic } from '@iot/protocol';
 import { ConfigsService } from '../configs/configs.service';
 import { DeviceRepository } from '../devices/device.repository';
 import { SubSessionAuthorizer } from './sub-session-authorizer';
@@ -9,15 +9,20 @@ import { SubSessionsService } from './sub-sessions.service';
 import { TagsService } from './tags.service';
 import { TopologyService, type AlinkOutcome } from './topology.service';
 
-const GATEWAY_PATHS = [
+/** The `thing` paths answered here. Every `thing` uplink of every device comes here: most are none of these. */
+const HANDLED_PATHS: ReadonlySet<string> = new Set([
+  // gateway topology
   'thing/topo/add',
   'thing/topo/delete',
   'thing/topo/get',
   'thing/list/found',
   'thing/sub/register',
-];
-const TAG_PATHS = ['thing/deviceinfo/update', 'thing/deviceinfo/delete'];
-const CONFIG_PATHS = ['thing/config/get'];
+  // tags
+  'thing/deviceinfo/update',
+  'thing/deviceinfo/delete',
+  // remote configuration
+  'thing/config/get',
+]);
 
 /**
  * Transport adapter: a gateway's topology requests and every device's tag and configuration requests, from JetStream
@@ -63,7 +68,7 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
 
   async route(message: UplinkMessage): Promise<void> {
     const path = parseDeviceTopic(message.topic)?.path ?? '';
-    if (![...GATEWAY_PATHS, ...TAG_PATHS, ...CONFIG_PATHS].includes(path)) return;
+    if (!HANDLED_PATHS.has(path)) return;
     this.logger.debug(`${path} from ${message.productKey}/${message.deviceName}`);
     const parsed = parseAlinkRequest(Buffer.from(message.payload, 'base64'));
     const device = await this.devices.find(message.productKey, message.deviceName);
@@ -75,7 +80,7 @@ export class GatewayUplinkController implements OnModuleInit, OnApplicationBoots
     const request = parsed.ok ? parsed.request : { id: null as unknown as string, version: '1.0' };
     const reply = alinkReply(request, outcome.code, outcome.data, outcome.message);
     await this.bus.request(BridgeRpc.publish, {
-      topic: `${message.topic}_reply`,
+      topic: replyTopic(message.topic),
       payload: Buffer.from(JSON.stringify(reply)).toString('base64'),
       qos: 1,
     });
