@@ -138,7 +138,7 @@ describe('CommandsService replies', () => {
       messageId: 'm1',
       receivedAt: Date.now(),
     });
-    return { service, transitions, published, message, topic: command.topic };
+    return { service, command, transitions, published, message, topic: command.topic };
   }
 
   it.each([
@@ -158,6 +158,12 @@ describe('CommandsService replies', () => {
     );
     expect(f.transitions).toEqual([]);
     expect(f.published).toEqual([]);
+
+    // The redelivery finds the mark written.
+    f.command.status = 'DELIVERED';
+    await f.service.onReply(f.message({ id: 'c1', code: 200 }) as never, f.topic, undefined, 2);
+    expect(f.transitions).toEqual([{ id: 'c1', to: 'SUCCEEDED' }]);
+    expect(f.published).toMatchObject([{ commandId: 'c1' }]);
   });
 
   it('after the last retry the reply is kept unmatched and the command keeps waiting', async () => {
