@@ -28,10 +28,6 @@ export class GatewayRepository {
     return (await this.db.topology.findUnique({ where: { subIotId } }))?.gatewayIotId;
   }
 
-  countTopology(gatewayIotId: string): Promise<number> {
-    return this.db.topology.count({ where: { gatewayIotId } });
-  }
-
   /** Adds (or moves) sub-devices under a gateway, all or none. */
   async addTopology(gatewayIotId: string, subIotIds: string[]): Promise<void> {
     await this.db.$transaction(
