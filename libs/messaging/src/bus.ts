@@ -22,7 +22,7 @@ import {
   type SignalContract,
   type StreamSpec,
 } from '@iot/contracts';
-import { RequestMux } from './request-mux';
+import { NoRespondersError, RequestMux } from './request-mux';
 
 const NANOS_PER_MS = 1_000_000;
 const encoder = new TextEncoder();
@@ -57,15 +57,6 @@ export interface EventMeta {
 
 /** Waits before sending a request again that reached no responder. */
 const NO_RESPONDER_RETRY_MS = [25, 100, 250];
-
-function isNoResponders(error: unknown): boolean {
-  return (
-    error instanceof Error &&
-    (error.name === 'NoRespondersError' ||
-      /no responders/i.test(error.message) ||
-      (error as { isNoResponders?: () => boolean }).isNoResponders?.() === true)
-  );
-}
 
 /** Delays between redeliveries of an event whose handler failed. */
 const RETRY_DELAYS_MS = [500, 2_000, 5_000, 15_000, 30_000];
@@ -116,7 +107,7 @@ export class Bus {
       try {
         msg = await this.requests.request(this.subject(contract.subject), encode(payload), options.timeoutMs ?? 5_000);
       } catch (error) {
-        if (isNoResponders(error) && attempt < NO_RESPONDER_RETRY_MS.length) {
+        if (error instanceof NoRespondersError && attempt < NO_RESPONDER_RETRY_MS.length) {
           await new Promise((r) => setTimeout(r, NO_RESPONDER_RETRY_MS[attempt]));
           continue;
         }

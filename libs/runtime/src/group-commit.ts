@@ -36,11 +36,6 @@ export class GroupCommit<I, O> {
     });
   }
 
-  /** Items waiting for a flush (not counting those in flushes already running). */
-  get waiting(): number {
-    return this.queue.length;
-  }
-
   private schedule(): void {
     if (this.scheduled || this.running >= this.options.maxConcurrent) return;
     this.scheduled = true;
