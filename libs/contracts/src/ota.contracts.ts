@@ -40,7 +40,8 @@ export interface FirmwareUploadQuery {
 }
 
 export type CampaignSelection = 'all' | 'devices' | 'versions';
-export type CampaignStatus = 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'ABORTED';
+export const CAMPAIGN_STATUSES = ['RUNNING', 'COMPLETED', 'CANCELLED', 'ABORTED'] as const;
+export type CampaignStatus = (typeof CAMPAIGN_STATUSES)[number];
 /** The `signMethod` of the upgrade message (protocol.md §6.2). */
 export type OtaSignMethod = 'Md5' | 'SHA256';
 /**
@@ -48,7 +49,8 @@ export type OtaSignMethod = 'Md5' | 'SHA256';
  * progress) → SUCCEEDED (the device informs the target version) / FAILED (step −1…−4 or another version after
  * the update, retries exhausted) / TIMED_OUT / CANCELLED.
  */
-export type OtaJobStatus = 'PENDING' | 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'CANCELLED';
+export const OTA_JOB_STATUSES = ['PENDING', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] as const;
+export type OtaJobStatus = (typeof OTA_JOB_STATUSES)[number];
 
 export interface CreateCampaignRequest {
   firmwareId: string;

@@ -14,7 +14,14 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import type { CampaignSelection, CampaignStatus, OtaJobStatus, OtaSignMethod } from '@iot/contracts';
+import {
+  CAMPAIGN_STATUSES,
+  OTA_JOB_STATUSES,
+  type CampaignSelection,
+  type CampaignStatus,
+  type OtaJobStatus,
+  type OtaSignMethod,
+} from '@iot/contracts';
 
 export class UploadFirmwareQuery {
   @ApiProperty({ example: 'a1B2c3D4e5F' })
@@ -64,16 +71,16 @@ export class ListCampaignsQuery extends PageQuery {
   @IsString()
   productKey?: string;
 
-  @ApiPropertyOptional({ enum: ['RUNNING', 'COMPLETED', 'CANCELLED', 'ABORTED'] })
+  @ApiPropertyOptional({ enum: CAMPAIGN_STATUSES })
   @IsOptional()
-  @IsIn(['RUNNING', 'COMPLETED', 'CANCELLED', 'ABORTED'])
+  @IsIn(CAMPAIGN_STATUSES)
   status?: CampaignStatus;
 }
 
 export class ListCampaignDevicesQuery extends PageQuery {
-  @ApiPropertyOptional({ enum: ['PENDING', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'] })
+  @ApiPropertyOptional({ enum: OTA_JOB_STATUSES })
   @IsOptional()
-  @IsIn(['PENDING', 'IN_PROGRESS', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'])
+  @IsIn(OTA_JOB_STATUSES)
   status?: OtaJobStatus;
 }
 

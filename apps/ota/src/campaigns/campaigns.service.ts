@@ -2,8 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import {
   AuthRpc,
+  CAMPAIGN_STATUSES,
   DomainError,
   ErrorCode,
+  OTA_JOB_STATUSES,
   OtaEvents,
   type CampaignDeviceView,
   type CampaignStatistics,
@@ -25,15 +27,6 @@ import { JobRepository, toCampaignDeviceView, type JobCounts } from './job.repos
 
 /** Devices read per page when a campaign collects its devices. */
 export const POPULATE_PAGE_SIZE = 200;
-const JOB_STATUSES: readonly OtaJobStatus[] = [
-  'PENDING',
-  'IN_PROGRESS',
-  'SUCCEEDED',
-  'FAILED',
-  'TIMED_OUT',
-  'CANCELLED',
-];
-const CAMPAIGN_STATUSES: readonly CampaignStatus[] = ['RUNNING', 'COMPLETED', 'CANCELLED', 'ABORTED'];
 
 /**
  * Campaigns as operators see them: creation (settings checked, the device set collected page by page),
@@ -108,8 +101,8 @@ export class CampaignsService {
 
   async devices(r: PageRequest & { id: string; status?: OtaJobStatus }): Promise<Page<CampaignDeviceView>> {
     const { page, pageSize } = paging(r);
-    if (r.status !== undefined && !JOB_STATUSES.includes(r.status))
-      throw invalid(`status: one of ${JOB_STATUSES.join(', ')}`);
+    if (r.status !== undefined && !OTA_JOB_STATUSES.includes(r.status))
+      throw invalid(`status: one of ${OTA_JOB_STATUSES.join(', ')}`);
     const campaign = await this.require(r.id);
     const { items, total } = await this.jobs.page(campaign.id, r.status, page, pageSize);
     const current = await this.versions.versionsOf(
