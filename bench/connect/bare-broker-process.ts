@@ -13,5 +13,5 @@ export async function startBareBroker(readyTimeoutMs = 15_000): Promise<BareBrok
     readyTimeoutMs,
     what: 'bare broker',
   });
-  return { url: `mqtt://127.0.0.1:${child.ready.port}`, pid: child.pid, stop: child.stop };
+  return { url: `mqtt://127.0.0.1:${child.ready.port}`, pid: child.pid, stop: () => child.stop() };
 }
