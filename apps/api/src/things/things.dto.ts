@@ -2,7 +2,20 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 
-export class SetPropertiesDto {
+/** A sync call's wait for the reply, an async command's wait for the device. */
+class CommandTimingDto {
+  @ApiPropertyOptional({ minimum: 1000, maximum: 60000, default: 20000 })
+  @IsOptional()
+  @IsInt()
+  timeoutMs?: number;
+
+  @ApiPropertyOptional({ description: 'How long an async command may wait for the device (default 48 h)' })
+  @IsOptional()
+  @IsInt()
+  ttlSeconds?: number;
+}
+
+export class SetPropertiesDto extends CommandTimingDto {
   @ApiProperty({ example: { LightSwitch: 1 } })
   @IsObject()
   items!: Record<string, unknown>;
@@ -15,19 +28,9 @@ export class SetPropertiesDto {
   @IsOptional()
   @IsIn(['sync', 'async'])
   mode?: 'sync' | 'async';
-
-  @ApiPropertyOptional({ minimum: 1000, maximum: 60000, default: 20000 })
-  @IsOptional()
-  @IsInt()
-  timeoutMs?: number;
-
-  @ApiPropertyOptional({ description: 'How long an async command may wait for the device (default 48 h)' })
-  @IsOptional()
-  @IsInt()
-  ttlSeconds?: number;
 }
 
-export class InvokeServiceDto {
+export class InvokeServiceDto extends CommandTimingDto {
   @ApiPropertyOptional({ example: { NewWeight: 100.8 } })
   @IsOptional()
   @IsObject()
@@ -36,16 +39,6 @@ export class InvokeServiceDto {
   @ApiProperty({ enum: ['sync', 'async'] })
   @IsIn(['sync', 'async'])
   mode!: 'sync' | 'async';
-
-  @ApiPropertyOptional({ minimum: 1000, maximum: 60000, default: 20000 })
-  @IsOptional()
-  @IsInt()
-  timeoutMs?: number;
-
-  @ApiPropertyOptional({ description: 'How long an async command may wait for the device (default 48 h)' })
-  @IsOptional()
-  @IsInt()
-  ttlSeconds?: number;
 }
 
 export class SendMessageDto {
