@@ -6,3 +6,4 @@ export { createPrismaClient, PrismaModule, type PrismaLike } from './prisma';
 export { platformModules } from './platform-modules';
 export { KeyedLock } from './keyed-lock';
 export { GroupCommit, type GroupCommitOptions } from './group-commit';
+export { SharedSecret } from './shared-secret';

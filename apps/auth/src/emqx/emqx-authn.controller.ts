@@ -13,7 +13,8 @@ import {
 } from '@nestjs/common';
 import { AuthenticationService } from '../authentication/authentication.service';
 import { EMQX_AUTHN_DENY, parseEmqxAuthnRequest, toEmqxAuthnReply, type EmqxAuthnReply } from './emqx-authn';
-import { EMQX_AUTHN_SECRET, EmqxSecret } from './emqx-secret';
+import { SharedSecret } from '@iot/runtime';
+import { EMQX_AUTHN_SECRET } from './emqx-secret';
 
 /**
  * EMQX's HTTP authenticator (emqx-contract.md §1): `POST /emqx/authn` with a JSON (or form) body, or
@@ -26,13 +27,13 @@ import { EMQX_AUTHN_SECRET, EmqxSecret } from './emqx-secret';
 @Controller('emqx')
 export class EmqxAuthnController {
   private readonly logger = new Logger(EmqxAuthnController.name);
-  private readonly secret: EmqxSecret;
+  private readonly secret: SharedSecret;
 
   constructor(
     @Inject(AuthenticationService) private readonly authentication: AuthenticationService,
     @Inject(EMQX_AUTHN_SECRET) secret: string,
   ) {
-    this.secret = new EmqxSecret(secret, '/emqx/authn');
+    this.secret = new SharedSecret(secret, '/emqx/authn');
   }
 
   @Post('authn')

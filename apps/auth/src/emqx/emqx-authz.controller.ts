@@ -11,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { SubSessionAuthorizer } from '../gateways/sub-session-authorizer';
 import { EMQX_AUTHZ_ALLOW, EMQX_AUTHZ_DENY, parseEmqxAuthzRequest, type EmqxAuthzReply } from './emqx-authz';
-import { EMQX_AUTHN_SECRET, EmqxSecret } from './emqx-secret';
+import { SharedSecret } from '@iot/runtime';
+import { EMQX_AUTHN_SECRET } from './emqx-secret';
 
 /**
  * EMQX's HTTP authorization source (emqx-contract.md §2.2): `POST /emqx/authz`. A gateway's connection may
@@ -21,13 +22,13 @@ import { EMQX_AUTHN_SECRET, EmqxSecret } from './emqx-secret';
 @Controller('emqx')
 export class EmqxAuthzController {
   private readonly logger = new Logger(EmqxAuthzController.name);
-  private readonly secret: EmqxSecret;
+  private readonly secret: SharedSecret;
 
   constructor(
     @Inject(SubSessionAuthorizer) private readonly authorizer: SubSessionAuthorizer,
     @Inject(EMQX_AUTHN_SECRET) secret: string,
   ) {
-    this.secret = new EmqxSecret(secret, '/emqx/authz');
+    this.secret = new SharedSecret(secret, '/emqx/authz');
   }
 
   @Post('authz')
