@@ -107,12 +107,15 @@ async function rulesCaughtUp(bench: BenchPlatform): Promise<void> {
   );
 }
 
+/** Every rule the run created, deleted at the end. */
+const created: RuleView[] = [];
+
 async function createRules(
   bench: BenchPlatform,
   sql: (i: number) => string,
   subject: (i: number) => string,
 ): Promise<RuleView[]> {
-  return mapPool(
+  const rules = await mapPool(
     Array.from({ length: options.rules }, (_, i) => i),
     8,
     (i) =>
@@ -122,6 +125,8 @@ async function createRules(
         actions: [{ type: 'nats', subject: subject(i) }],
       }),
   );
+  created.push(...rules);
+  return rules;
 }
 
 async function setEnabled(bench: BenchPlatform, rules: readonly RuleView[], enabled: boolean): Promise<void> {
@@ -275,6 +280,7 @@ async function main(): Promise<number> {
       profileSummary = renderProfile(path, ruleWindows);
     }
   } finally {
+    await mapPool(created, 8, (r) => bench.api.call('DELETE', `/v1/rules/${r.id}`)).catch(() => undefined);
     await bench.stop();
   }
   const reported = phases.filter((p) => p.round > 0);
